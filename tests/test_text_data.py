@@ -1,0 +1,96 @@
+"""Vocabulary, corpus and the two minibatch iterators of chapter 0."""
+import numpy as onp
+import pytest
+
+import d2lsave
+
+
+@pytest.fixture(scope='module')
+def corpus_vocab():
+    return d2lsave.load_corpus_time_machine()
+
+
+def test_text_is_clean_lowercase_letters(corpus_vocab):
+    text = d2lsave.read_time_machine()
+    assert set(text) == set('abcdefghijklmnopqrstuvwxyz ')
+    assert '  ' not in text and text == text.strip()
+    assert text.startswith('the time machine by h g wells i the time')
+
+
+def test_vocab_round_trip_and_unknown(corpus_vocab):
+    corpus, vocab = corpus_vocab
+    assert len(vocab) == 28
+    word = list('time traveller')
+    assert vocab.to_tokens(vocab[word]) == word
+    assert vocab['é'] == vocab.unk == vocab['<unk>']
+    assert vocab.to_tokens(vocab.unk) == '<unk>'
+    assert vocab.unk not in corpus          # the novel has no unknowns
+
+
+def test_load_data_keeps_the_reference_call(corpus_vocab):
+    train_iter, vocab = d2lsave.load_data_time_machine(32, 35)
+    assert len(vocab) == 28
+    assert len(train_iter.corpus) == 10000
+    corpus, _ = corpus_vocab
+    held = train_iter.heldout_iter.corpus
+    assert held == corpus[10000:15000]      # the text after training
+    for X, Y in train_iter:
+        assert X.shape == Y.shape == (32, 35)
+
+
+@pytest.mark.parametrize('make', [d2lsave.seq_data_iter_random,
+                                  d2lsave.seq_data_iter_sequential])
+@pytest.mark.parametrize('batch_size, num_steps', [(2, 5), (3, 7), (4, 1)])
+def test_shapes_and_shift(make, batch_size, num_steps):
+    corpus = list(range(100))   # values are positions
+    batches = list(make(corpus, batch_size, num_steps))
+    assert batches
+    for X, Y in batches:
+        assert X.shape == Y.shape == (batch_size, num_steps)
+        assert (Y.asnumpy() == X.asnumpy() + 1).all()
+
+
+def test_sequential_rows_continue_across_minibatches():
+    for seed in range(5):
+        d2lsave.set_seed(seed)
+        batches = [X.asnumpy() for X, _ in
+                   d2lsave.seq_data_iter_sequential(list(range(1000)), 4, 6)]
+        assert len(batches) > 2
+        for prev, nxt in zip(batches, batches[1:]):
+            assert (nxt[:, 0] == prev[:, -1] + 1).all()
+        for X in batches:  # and every row is a contiguous window
+            assert (onp.diff(X, axis=1) == 1).all()
+
+
+def test_random_sampling_covers_without_overlap():
+    T, b, n = 1000, 4, 7
+    for seed in range(5):
+        d2lsave.set_seed(seed)
+        starts = [int(row[0]) for X, _ in
+                  d2lsave.seq_data_iter_random(list(range(T)), b, n)
+                  for row in X.asnumpy()]
+        offset = min(starts) % n
+        windows = (T - offset - 1) // n
+        assert len(starts) == windows // b * b      # all full minibatches
+        assert len(set(starts)) == len(starts)      # no window twice
+        assert all((s - offset) % n == 0 for s in starts)  # no overlap
+        assert starts != sorted(starts)             # really shuffled
+
+
+def test_random_sampling_draws_a_new_offset_each_epoch():
+    loader = d2lsave.SeqDataLoader(list(range(500)), 2, 10, True)
+    offsets = {int(next(iter(loader))[0].asnumpy().min()) % 10
+               for _ in range(30)}
+    assert len(offsets) > 1
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(batch_size=0, num_steps=35), 'batch_size must be a positive'),
+    (dict(batch_size=32, num_steps=2.5), 'num_steps must be a positive'),
+    (dict(batch_size=400, num_steps=35), 'need at least'),
+    (dict(batch_size=32, num_steps=35, max_tokens=0), 'max_tokens must be'),
+    (dict(batch_size=32, num_steps=35, max_tokens=10**7), 'exceeds'),
+])
+def test_bad_loader_arguments_are_explained(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        d2lsave.load_data_time_machine(**kwargs)
