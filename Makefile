@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# MXNet runs CPU operators on one thread unless told otherwise.
+export OMP_NUM_THREADS ?= $(shell nproc)
 
 .PHONY: book test d2lsave execute clean
 

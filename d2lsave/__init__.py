@@ -17,7 +17,30 @@ __all__ = [
     'seq_data_iter_sequential',
     'SeqDataLoader',
     'load_data_time_machine',
+    'get_params',
+    'init_rnn_state',
+    'rnn',
+    'RNNModelScratch',
+    'check_prefix',
+    'check_vocab',
+    'predict_ch8',
+    'model_params',
+    'grad_clipping',
+    'train_epoch_ch8',
+    'evaluate_ppl',
+    'TrainingDiverged',
+    'train_ch8',
+    'RNNModel',
+    'copy_scratch_to_gluon',
+    'get_deep_params',
+    'init_deep_rnn_state',
+    'deep_rnn',
+    'deep_rnn_scratch',
 ]
+
+import sys
+
+d2lsave = sys.modules[__name__]
 
 
 # From chapters/text-sequence.ipynb, "Language-Model Data: From a Novel to Minibatches"
@@ -254,3 +277,373 @@ def load_data_time_machine(batch_size, num_steps,  #@save
             corpus[max_tokens:max_tokens + num_heldout], batch_size,
             num_steps)
     return train_iter, vocab
+
+
+# From chapters/rnn-scratch.ipynb, "A Recurrent Neural Network from Scratch"
+import math
+
+
+# From chapters/rnn-scratch.ipynb, "The model"
+def get_params(vocab_size, num_hiddens, ctx):  #@save
+    """Return the RNN's parameters [W_xh, W_hh, b_h, W_hq, b_q] on `ctx`.
+
+    Weights are drawn from N(0, 0.01^2), biases are zero, and every
+    parameter has a gradient buffer attached.
+    """
+    def normal(shape):
+        return np.random.normal(scale=0.01, size=shape, ctx=ctx)
+
+    params = [normal((vocab_size, num_hiddens)),   # W_xh
+              normal((num_hiddens, num_hiddens)),  # W_hh
+              np.zeros(num_hiddens, ctx=ctx),      # b_h
+              normal((num_hiddens, vocab_size)),   # W_hq
+              np.zeros(vocab_size, ctx=ctx)]       # b_q
+    for param in params:
+        param.attach_grad()
+    return params
+
+
+# From chapters/rnn-scratch.ipynb, "The model"
+def init_rnn_state(batch_size, num_hiddens, ctx):  #@save
+    """Return the initial hidden state: a tuple holding one zero matrix."""
+    return (np.zeros((batch_size, num_hiddens), ctx=ctx),)
+
+
+# From chapters/rnn-scratch.ipynb, "The model"
+def rnn(inputs, state, params):  #@save
+    """Run the RNN over `inputs` of shape (num_steps, batch_size, vocab_size).
+
+    Returns the outputs, shape (num_steps * batch_size, vocab_size), ordered
+    step by step, and the final state (a tuple).
+    """
+    W_xh, W_hh, b_h, W_hq, b_q = params
+    H, = state
+    hiddens = []
+    for X in inputs:  # the recurrence: step by step
+        H = np.tanh(np.dot(X, W_xh) + np.dot(H, W_hh) + b_h)
+        hiddens.append(H)
+    return np.dot(np.concatenate(hiddens, axis=0), W_hq) + b_q, (H,)
+
+
+# From chapters/rnn-scratch.ipynb, "The model"
+class RNNModelScratch:  #@save
+    """A recurrent language model built from explicit parameters.
+
+    `get_params(vocab_size, num_hiddens, ctx)` makes the parameters,
+    `init_state(batch_size, num_hiddens, ctx)` the initial state, and
+    `forward_fn(inputs, state, params)` runs the network over one-hot inputs.
+    """
+    def __init__(self, vocab_size, num_hiddens, ctx, get_params, init_state,
+                 forward_fn):
+        if not isinstance(num_hiddens, int) or num_hiddens < 1:
+            raise ValueError(f'num_hiddens must be a positive integer, got '
+                             f'{num_hiddens!r}')
+        self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
+        self.params = get_params(vocab_size, num_hiddens, ctx)
+        self.init_state, self.forward_fn = init_state, forward_fn
+        self._state_shapes = {}
+
+    def __call__(self, X, state):
+        batch_size = X.shape[0]
+        if batch_size not in self._state_shapes:  # computed once per size
+            self._state_shapes[batch_size] = [
+                s.shape for s in self.begin_state(batch_size, state[0].ctx)]
+        expected = self._state_shapes[batch_size]
+        if [s.shape for s in state] != expected:
+            raise ValueError(
+                f'state shapes {[s.shape for s in state]} do not fit a '
+                f'minibatch of {batch_size} examples: expected {expected}. '
+                f'Make it with model.begin_state(batch_size={batch_size}, '
+                f'ctx=ctx).')
+        return self.forward_fn(npx.one_hot(X.T, self.vocab_size), state,
+                               self.params)
+
+    def begin_state(self, batch_size, ctx):
+        return self.init_state(batch_size, self.num_hiddens, ctx)
+
+
+# From chapters/rnn-scratch.ipynb, "Generating text"
+def check_prefix(prefix, vocab):  #@save
+    """Raise ValueError unless `prefix` is a non-empty string of known tokens."""
+    if not isinstance(prefix, str) or not prefix:
+        raise ValueError(f'prefix must be a non-empty string such as '
+                         f"'time traveller', got {prefix!r}")
+    unknown = sorted({c for c in prefix if c not in vocab.token_to_idx})
+    if unknown:
+        known = ''.join(t for t in vocab.idx_to_token if len(t) == 1)
+        raise ValueError(
+            f'prefix {prefix!r} has characters outside the vocabulary: '
+            f'{unknown}. The model knows only {known!r}; lowercase the '
+            f'prefix and replace other characters with spaces.')
+
+
+# From chapters/rnn-scratch.ipynb, "Generating text"
+def check_vocab(model, vocab):  #@save
+    """Raise ValueError if the model was built for another vocabulary size."""
+    if model.vocab_size != len(vocab):
+        raise ValueError(f'the model was built for {model.vocab_size} tokens '
+                         f'but the vocabulary has {len(vocab)}: build the '
+                         f'model with vocab_size=len(vocab).')
+
+
+# From chapters/rnn-scratch.ipynb, "Generating text"
+def predict_ch8(prefix, num_preds, model, vocab, ctx):  #@save
+    """Return `prefix` followed by `num_preds` characters the model predicts.
+
+    The model reads the prefix, then repeatedly emits the most likely next
+    character. A prefix with characters outside the vocabulary raises
+    ValueError (see `check_prefix`).
+    """
+    check_prefix(prefix, vocab)
+    check_vocab(model, vocab)
+    state = model.begin_state(batch_size=1, ctx=ctx)
+    if len(prefix) > 1:  # warm-up on all but the last prefix character
+        warm = np.array([vocab[list(prefix[:-1])]], ctx=ctx)
+        _, state = model(warm, state)
+    X = np.array([[vocab[prefix[-1]]]], ctx=ctx)
+    predicted = []
+    for _ in range(num_preds):
+        Y, state = model(X, state)
+        X = Y.argmax(axis=1).reshape(1, 1)  # stays on the device
+        predicted.append(X)
+    if not predicted:
+        return prefix
+    indices = np.concatenate(predicted).reshape(-1).asnumpy()
+    return prefix + ''.join(vocab.idx_to_token[int(i)] for i in indices)
+
+
+# From chapters/rnn-scratch.ipynb, "Backpropagation through time, truncated"
+def model_params(model):  #@save
+    """Return the parameter arrays of a scratch model or a Gluon block."""
+    if isinstance(model, gluon.Block):
+        return [p.data() for p in model.collect_params().values()
+                if p.grad_req != 'null']
+    return model.params
+
+
+# From chapters/rnn-scratch.ipynb, "Backpropagation through time, truncated"
+def grad_clipping(model, theta):  #@save
+    """Rescale all gradients together so that their global L2 norm <= theta."""
+    grads = [p.grad for p in model_params(model)]
+    norm = np.sqrt(sum((g ** 2).sum() for g in grads))
+    scale = np.where(norm > theta, theta / norm, np.ones_like(norm))
+    for g in grads:
+        g *= scale
+
+
+# From chapters/rnn-scratch.ipynb, "Training"
+def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
+                    use_random_iter, theta=1):
+    """Train one epoch; return (perplexity, tokens per second).
+
+    The perplexity is nan or inf when the loss diverged.
+    """
+    state, timer = None, d2l.Timer()
+    total, num_tokens = np.zeros(1, ctx=ctx), 0
+    for X, Y in train_iter:
+        if state is None or use_random_iter:
+            state = model.begin_state(batch_size=X.shape[0], ctx=ctx)
+        else:
+            state = [s.detach() for s in state]
+        X, y = X.as_in_ctx(ctx), Y.T.reshape(-1).as_in_ctx(ctx)
+        with autograd.record():
+            y_hat, state = model(X, state)
+            l = loss(y_hat, y).mean()
+        l.backward()
+        if theta is not None:
+            grad_clipping(model, theta)
+        updater(batch_size=1)
+        total += l * y.size
+        num_tokens += y.size
+    mean_loss = float(total[0]) / num_tokens  # the one wait per epoch
+    perplexity = math.exp(min(mean_loss, 700)) if math.isfinite(
+        mean_loss) else mean_loss
+    return perplexity, num_tokens / timer.stop()
+
+
+# From chapters/rnn-scratch.ipynb, "Training"
+def evaluate_ppl(model, data_iter, ctx):  #@save
+    """Return the perplexity of `model` on `data_iter`, read sequentially."""
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    state, total, num_tokens = None, np.zeros(1, ctx=ctx), 0
+    for X, Y in data_iter:
+        if state is None:
+            state = model.begin_state(batch_size=X.shape[0], ctx=ctx)
+        y_hat, state = model(X.as_in_ctx(ctx), state)
+        total += loss(y_hat, Y.T.reshape(-1).as_in_ctx(ctx)).sum()
+        num_tokens += Y.size
+    return math.exp(min(float(total[0]) / num_tokens, 700))
+
+
+# From chapters/rnn-scratch.ipynb, "Training"
+class TrainingDiverged(RuntimeError):  #@save
+    """The training loss became NaN or infinite."""
+
+
+# From chapters/rnn-scratch.ipynb, "Training"
+def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
+              use_random_iter=False, theta=1, heldout_iter=None,
+              plot_every=10):
+    """Train a language model; plot and return its progress.
+
+    Returns a dict with `perplexity`, `heldout_perplexity` (or None),
+    `tokens_per_sec` (median over epochs) and `history` (per-epoch lists).
+    Raises TrainingDiverged, with the history in `error.result`, when the
+    loss becomes NaN or infinite.
+    """
+    if not (isinstance(lr, (int, float)) and lr > 0):
+        raise ValueError(f'lr must be a positive number, got {lr!r}')
+    if not isinstance(num_epochs, int) or num_epochs < 1:
+        raise ValueError(f'num_epochs must be an integer >= 1, got '
+                         f'{num_epochs!r}')
+    check_vocab(model, vocab)
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    if isinstance(model, gluon.Block):
+        trainer = gluon.Trainer(model.collect_params(), 'sgd',
+                                {'learning_rate': lr})
+        updater = trainer.step
+    else:
+        def updater(batch_size):
+            d2l.sgd(model.params, lr, batch_size)
+    legend = ['train'] + (['held-out'] if heldout_iter else [])
+    animator = d2l.Animator(xlabel='epoch', ylabel='perplexity',
+                            legend=legend, xlim=[1, num_epochs])
+    history = {'epoch': [], 'train': [], 'heldout': [], 'speed': []}
+    result = {'history': history, 'heldout_perplexity': None}
+    for epoch in range(1, num_epochs + 1):
+        ppl, speed = train_epoch_ch8(model, train_iter, loss, updater, ctx,
+                                     use_random_iter, theta)
+        if not math.isfinite(ppl):
+            result.update(perplexity=history['train'][-1] if history['train']
+                          else ppl, tokens_per_sec=speed)
+            error = TrainingDiverged(
+                f'training diverged in epoch {epoch}: the loss is {ppl} '
+                f'(lr={lr}, gradient clipping theta={theta}). Lower the '
+                f'learning rate or clip gradients (theta=1), then retrain '
+                f'from a fresh model.')
+            error.result = result
+            raise error
+        history['epoch'].append(epoch)
+        history['train'].append(ppl)
+        history['speed'].append(speed)
+        if epoch % plot_every == 0 or epoch == num_epochs:
+            held = (evaluate_ppl(model, heldout_iter, ctx) if heldout_iter
+                    else None)
+            history['heldout'].append((epoch, held))
+            print(f'epoch {epoch}: perplexity {ppl:.1f}', predict_ch8(
+                'time traveller', 50, model, vocab, ctx))
+            animator.add(epoch, [ppl, held] if held else [ppl])
+    speed = sorted(history['speed'])[len(history['speed']) // 2]
+    result.update(perplexity=ppl, tokens_per_sec=speed,
+                  heldout_perplexity=history['heldout'][-1][1])
+    held = (f', held-out {result["heldout_perplexity"]:.1f}'
+            if heldout_iter else '')
+    print(f'perplexity {ppl:.1f}{held}, {speed:.1f} tokens/sec on {ctx}')
+    print(predict_ch8('time traveller', 50, model, vocab, ctx))
+    print(predict_ch8('traveller', 50, model, vocab, ctx))
+    return result
+
+
+# From chapters/rnn-concise.ipynb, "A Concise Recurrent Neural Network with Gluon"
+from mxnet import init
+from mxnet.gluon import nn
+
+
+# From chapters/rnn-concise.ipynb, "The model"
+class RNNModel(gluon.HybridBlock):  #@save
+    """A language model: one-hot inputs, a Gluon recurrent layer, a Dense
+    output layer applied to the hidden state of every step."""
+    def __init__(self, rnn_layer, vocab_size, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = vocab_size
+        with self.name_scope():
+            self.rnn = rnn_layer
+            self.dense = nn.Dense(vocab_size, flatten=False)
+
+    def __call__(self, X, state):
+        wanted = [info['shape'] for info in self.rnn.state_info(X.shape[0])]
+        if [s.shape for s in state] != wanted:
+            raise ValueError(
+                f'state shapes {[s.shape for s in state]} do not fit a '
+                f'minibatch of {X.shape[0]} examples: expected {wanted}. '
+                f'Make it with model.begin_state(batch_size={X.shape[0]}, '
+                f'ctx=ctx).')
+        return super().__call__(X, state)
+
+    def hybrid_forward(self, F, X, state):
+        Y, state = self.rnn(F.npx.one_hot(X.T, self.vocab_size), state)
+        return self.dense(Y).reshape(-1, self.vocab_size), state
+
+    def begin_state(self, *args, **kwargs):
+        return self.rnn.begin_state(*args, **kwargs)
+
+
+# From chapters/rnn-concise.ipynb, "The same model as chapter 1"
+def copy_scratch_to_gluon(params, model):  #@save
+    """Copy scratch RNN parameters into an `RNNModel(rnn.RNN(...))`.
+
+    `params` is [W_xh, W_hh, b_h] for each layer, then [W_hq, b_q] (the
+    layout of chapter 1, and of chapter 3 for several layers). The Gluon
+    model's parameters must be initialized.
+    """
+    *layers, W_hq, b_q = params
+    for i in range(len(layers) // 3):
+        W_xh, W_hh, b_h = layers[3 * i:3 * i + 3]
+        getattr(model.rnn, f'l{i}_i2h_weight').set_data(W_xh.T)
+        getattr(model.rnn, f'l{i}_h2h_weight').set_data(W_hh.T)
+        getattr(model.rnn, f'l{i}_i2h_bias').set_data(b_h)
+        getattr(model.rnn, f'l{i}_h2h_bias').set_data(np.zeros_like(b_h))
+    model.dense.weight.set_data(W_hq.T)
+    model.dense.bias.set_data(b_q)
+
+
+# From chapters/deep-rnn.ipynb, "A two-layer RNN from scratch"
+def get_deep_params(vocab_size, num_hiddens, ctx, num_layers=2):  #@save
+    """Parameters of an L-layer scratch RNN: [W_xh, W_hh, b_h] per layer,
+    then [W_hq, b_q]; weights from N(0, 0.01^2), biases zero."""
+    params = []
+    for layer in range(num_layers):
+        num_inputs = vocab_size if layer == 0 else num_hiddens
+        params += [np.random.normal(scale=0.01, size=(num_inputs, num_hiddens),
+                                    ctx=ctx),
+                   np.random.normal(scale=0.01,
+                                    size=(num_hiddens, num_hiddens), ctx=ctx),
+                   np.zeros(num_hiddens, ctx=ctx)]
+    params += [np.random.normal(scale=0.01, size=(num_hiddens, vocab_size),
+                                ctx=ctx), np.zeros(vocab_size, ctx=ctx)]
+    for param in params:
+        param.attach_grad()
+    return params
+
+
+# From chapters/deep-rnn.ipynb, "A two-layer RNN from scratch"
+def init_deep_rnn_state(batch_size, num_hiddens, ctx, num_layers=2):  #@save
+    """The initial state of an L-layer RNN: a tuple of L zero matrices."""
+    return tuple(d2lsave.init_rnn_state(batch_size, num_hiddens, ctx)[0]
+                 for _ in range(num_layers))
+
+
+# From chapters/deep-rnn.ipynb, "A two-layer RNN from scratch"
+def deep_rnn(inputs, state, params):  #@save
+    """Run an L-layer tanh RNN over one-hot `inputs` (num_steps, batch,
+    vocab); return the outputs (num_steps * batch, vocab) and the state."""
+    new_state = []
+    for layer, H in enumerate(state):
+        W_xh, W_hh, b_h = params[3 * layer:3 * layer + 3]
+        outputs = []
+        for X in inputs:
+            H = np.tanh(np.dot(X, W_xh) + np.dot(H, W_hh) + b_h)
+            outputs.append(H)
+        inputs = outputs  # this layer's states feed the next layer
+        new_state.append(H)
+    W_hq, b_q = params[-2:]
+    return np.dot(np.concatenate(inputs, axis=0), W_hq) + b_q, tuple(new_state)
+
+
+# From chapters/deep-rnn.ipynb, "A two-layer RNN from scratch"
+def deep_rnn_scratch(vocab_size, num_hiddens, num_layers, ctx):  #@save
+    """An `RNNModelScratch` with `num_layers` stacked tanh RNN layers."""
+    return d2lsave.RNNModelScratch(
+        vocab_size, num_hiddens, ctx,
+        lambda v, h, c: get_deep_params(v, h, c, num_layers),
+        lambda b, h, c: init_deep_rnn_state(b, h, c, num_layers), deep_rnn)

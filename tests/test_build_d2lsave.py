@@ -94,3 +94,14 @@ def test_a_marker_that_saves_nothing_is_an_error(book):
 
 def test_the_committed_module_matches_the_notebooks():
     assert build_d2lsave.main(['--check']) == 0
+
+
+def test_a_name_saved_twice_is_an_error(book):
+    root, write = book
+    write('alpha', notebook('def double(y):  #@save\n    return y'))
+    with pytest.raises(build_d2lsave.SaveError, match="'double' again"):
+        build_d2lsave.generate(root)
+    # an import that would shadow a saved function is caught too
+    write('alpha', notebook('#@save\nfrom os import path as double'))
+    with pytest.raises(build_d2lsave.SaveError, match="'double' again"):
+        build_d2lsave.generate(root)

@@ -1,0 +1,91 @@
+"""Chapter 2: RNNModel with Gluon layers, and its equivalence to chapter 1."""
+import mxnet as mx
+import pytest
+from d2l import mxnet as d2l
+from mxnet import init, np, npx
+from mxnet.gluon import rnn
+
+import d2lsave
+
+npx.set_np()
+CTX = mx.cpu()
+
+
+@pytest.fixture(scope='module')
+def toy():
+    text = 'the time machine ' * 60
+    vocab = d2l.Vocab(list(text))
+    return vocab, d2lsave.SeqDataLoader([vocab[c] for c in text], 4, 10)
+
+
+def gluon_model(layer, vocab_size, hybridize=False):
+    model = d2lsave.RNNModel(layer, vocab_size)
+    model.initialize(init.Normal(0.1), ctx=CTX)
+    if hybridize:
+        model.hybridize()
+    return model
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_scratch_and_gluon_rnn_are_the_same_model(hybridize):
+    d2lsave.set_seed(0)
+    scratch = d2lsave.RNNModelScratch(28, 16, CTX, d2lsave.get_params,
+                                      d2lsave.init_rnn_state, d2lsave.rnn)
+    for p in scratch.params:
+        p[:] = np.random.normal(scale=0.3, size=p.shape)
+    model = gluon_model(rnn.RNN(16, activation='tanh'), 28, hybridize)
+    X = np.random.randint(0, 28, size=(3, 7))
+    model(X, model.begin_state(batch_size=3, ctx=CTX))  # allocate params
+    d2lsave.copy_scratch_to_gluon(scratch.params, model)
+    state = [np.random.normal(size=(3, 16))]
+    Y1, (H1,) = scratch(X, (state[0],))
+    Y2, (H2,) = model(X, [state[0].reshape(1, 3, 16)])
+    assert Y1.shape == Y2.shape == (21, 28)
+    assert np.allclose(Y1, Y2, atol=1e-5)
+    assert np.allclose(H1, H2[0], atol=1e-5)
+
+
+LAYERS = {
+    'RNN': lambda n: rnn.RNN(16, num_layers=n, activation='tanh'),
+    'GRU': lambda n: rnn.GRU(16, num_layers=n),
+    'LSTM': lambda n: rnn.LSTM(16, num_layers=n),
+}
+
+
+@pytest.mark.parametrize('kind', LAYERS)
+@pytest.mark.parametrize('num_layers', [1, 2])
+def test_rnnmodel_works_with_every_layer(toy, kind, num_layers, capsys):
+    vocab, loader = toy
+    model = gluon_model(LAYERS[kind](num_layers), len(vocab), hybridize=True)
+    state = model.begin_state(batch_size=4, ctx=CTX)
+    assert len(state) == (2 if kind == 'LSTM' else 1)
+    assert state[0].shape == (num_layers, 4, 16)
+    Y, new_state = model(np.zeros((4, 10)), state)
+    assert Y.shape == (40, len(vocab))
+    assert [s.shape for s in new_state] == [s.shape for s in state]
+    text = d2lsave.predict_ch8('the', 7, model, vocab, CTX)
+    assert len(text) == 10 and text.startswith('the')
+    result = d2lsave.train_ch8(model, loader, vocab, lr=1, num_epochs=2,
+                               ctx=CTX, plot_every=1)
+    assert result['perplexity'] < len(vocab)
+    assert 'tokens/sec' in capsys.readouterr().out
+
+
+def test_rnnmodel_trains_to_a_low_perplexity(toy):
+    vocab, loader = toy
+    d2lsave.set_seed(0)
+    model = gluon_model(rnn.GRU(32), len(vocab), hybridize=True)
+    result = d2lsave.train_ch8(model, loader, vocab, lr=2, num_epochs=60,
+                               ctx=CTX, plot_every=30)
+    assert result['perplexity'] < 1.1
+    assert d2lsave.predict_ch8('the time', 9, model, vocab, CTX) == \
+        'the time machine '
+
+
+def test_a_wrong_state_is_refused():
+    model = gluon_model(rnn.LSTM(16, num_layers=2), 28)
+    X = np.zeros((4, 5))
+    with pytest.raises(ValueError, match=r'begin_state\(batch_size=4'):
+        model(X, model.begin_state(batch_size=3, ctx=CTX))
+    with pytest.raises(ValueError, match='expected'):
+        model(X, model.begin_state(batch_size=4, ctx=CTX)[:1])
