@@ -6,16 +6,18 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# requirements-gpu.txt for a CUDA GPU: make REQUIREMENTS=requirements-gpu.txt
+REQUIREMENTS ?= requirements.txt
 # MXNet runs CPU operators on one thread unless told otherwise.
 export OMP_NUM_THREADS ?= $(shell nproc)
 
 .PHONY: book test d2lsave execute clean
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): $(REQUIREMENTS) requirements-common.txt pyproject.toml
 	@$(PYTHON) tools/check_python.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r $(REQUIREMENTS)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -25,8 +27,9 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python tools/build_d2lsave.py --check
-	$(BIN)/python -m pytest
 	$(MAKE) book
+	@sh tools/ensure_browser.sh
+	$(BIN)/python -m pytest
 
 d2lsave: $(STAMP)
 	$(BIN)/python tools/build_d2lsave.py

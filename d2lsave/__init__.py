@@ -29,9 +29,12 @@ __all__ = [
     'train_epoch_ch8',
     'evaluate_ppl',
     'TrainingDiverged',
+    'update_uninterrupted',
     'train_ch8',
     'RNNModel',
     'copy_scratch_to_gluon',
+    'save_model',
+    'load_model',
     'get_deep_params',
     'init_deep_rnn_state',
     'deep_rnn',
@@ -281,6 +284,7 @@ def load_data_time_machine(batch_size, num_steps,  #@save
 
 # From chapters/rnn-scratch.ipynb, "A Recurrent Neural Network from Scratch"
 import math
+import signal
 
 
 # From chapters/rnn-scratch.ipynb, "The model"
@@ -391,11 +395,14 @@ def predict_ch8(prefix, num_preds, model, vocab, ctx):  #@save
     """Return `prefix` followed by `num_preds` characters the model predicts.
 
     The model reads the prefix, then repeatedly emits the most likely next
-    character. A prefix with characters outside the vocabulary raises
-    ValueError (see `check_prefix`).
+    character (never `<unk>`, which is not a character). A prefix with
+    characters outside the vocabulary raises ValueError (see
+    `check_prefix`).
     """
     check_prefix(prefix, vocab)
     check_vocab(model, vocab)
+    never_unk = np.zeros((1, len(vocab)), ctx=ctx)
+    never_unk[0, vocab.unk] = -1e9
     state = model.begin_state(batch_size=1, ctx=ctx)
     if len(prefix) > 1:  # warm-up on all but the last prefix character
         warm = np.array([vocab[list(prefix[:-1])]], ctx=ctx)
@@ -404,7 +411,7 @@ def predict_ch8(prefix, num_preds, model, vocab, ctx):  #@save
     predicted = []
     for _ in range(num_preds):
         Y, state = model(X, state)
-        X = Y.argmax(axis=1).reshape(1, 1)  # stays on the device
+        X = (Y + never_unk).argmax(axis=1).reshape(1, 1)  # on the device
         predicted.append(X)
     if not predicted:
         return prefix
@@ -436,7 +443,8 @@ def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
                     use_random_iter, theta=1):
     """Train one epoch; return (perplexity, tokens per second).
 
-    The perplexity is nan or inf when the loss diverged.
+    The perplexity is inf when the loss is NaN, infinite or too large for
+    its exponential.
     """
     state, timer = None, d2l.Timer()
     total, num_tokens = np.zeros(1, ctx=ctx), 0
@@ -456,8 +464,7 @@ def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
         total += l * y.size
         num_tokens += y.size
     mean_loss = float(total[0]) / num_tokens  # the one wait per epoch
-    perplexity = math.exp(min(mean_loss, 700)) if math.isfinite(
-        mean_loss) else mean_loss
+    perplexity = math.exp(mean_loss) if mean_loss < 700 else math.inf
     return perplexity, num_tokens / timer.stop()
 
 
@@ -481,15 +488,32 @@ class TrainingDiverged(RuntimeError):  #@save
 
 
 # From chapters/rnn-scratch.ipynb, "Training"
+def update_uninterrupted(updater, batch_size):  #@save
+    """Run one parameter update; a Ctrl-C (SIGINT) arriving meanwhile is
+    delivered only after the update, so no parameter is left half-updated."""
+    if not hasattr(signal, 'pthread_sigmask'):  # e.g. Windows
+        return updater(batch_size=batch_size)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        updater(batch_size=batch_size)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+# From chapters/rnn-scratch.ipynb, "Training"
 def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
               use_random_iter=False, theta=1, heldout_iter=None,
-              plot_every=10):
+              plot_every=10, prefixes=('time traveller', 'traveller')):
     """Train a language model; plot and return its progress.
 
+    Every `plot_every` epochs it plots the perplexity and prints a
+    continuation of `prefixes[0]`; at the end it continues every prefix.
     Returns a dict with `perplexity`, `heldout_perplexity` (or None),
     `tokens_per_sec` (median over epochs) and `history` (per-epoch lists).
     Raises TrainingDiverged, with the history in `error.result`, when the
-    loss becomes NaN or infinite.
+    loss becomes NaN or infinite or the perplexity exceeds 1000 times the
+    vocabulary size. On Ctrl-C it says where it stopped and
+    re-raises; the model keeps the weights of its last finished minibatch.
     """
     if not (isinstance(lr, (int, float)) and lr > 0):
         raise ValueError(f'lr must be a positive number, got {lr!r}')
@@ -497,30 +521,42 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
         raise ValueError(f'num_epochs must be an integer >= 1, got '
                          f'{num_epochs!r}')
     check_vocab(model, vocab)
+    for prefix in prefixes:  # fail now, not after the first epochs
+        check_prefix(prefix, vocab)
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     if isinstance(model, gluon.Block):
-        trainer = gluon.Trainer(model.collect_params(), 'sgd',
-                                {'learning_rate': lr})
-        updater = trainer.step
+        step = gluon.Trainer(model.collect_params(), 'sgd',
+                             {'learning_rate': lr}).step
     else:
-        def updater(batch_size):
+        def step(batch_size):
             d2l.sgd(model.params, lr, batch_size)
+
+    def updater(batch_size):
+        update_uninterrupted(step, batch_size)
+
     legend = ['train'] + (['held-out'] if heldout_iter else [])
     animator = d2l.Animator(xlabel='epoch', ylabel='perplexity',
                             legend=legend, xlim=[1, num_epochs])
     history = {'epoch': [], 'train': [], 'heldout': [], 'speed': []}
     result = {'history': history, 'heldout_perplexity': None}
     for epoch in range(1, num_epochs + 1):
-        ppl, speed = train_epoch_ch8(model, train_iter, loss, updater, ctx,
-                                     use_random_iter, theta)
-        if not math.isfinite(ppl):
+        try:
+            ppl, speed = train_epoch_ch8(model, train_iter, loss, updater,
+                                         ctx, use_random_iter, theta)
+        except KeyboardInterrupt:
+            print(f'interrupted in epoch {epoch} after {epoch - 1} finished '
+                  f'epoch(s): the model keeps the weights of its last '
+                  f'finished minibatch; call train_ch8 again to continue.')
+            raise
+        if ppl > 1000 * len(vocab):  # NaN, inf, or absurdly worse than chance
             result.update(perplexity=history['train'][-1] if history['train']
                           else ppl, tokens_per_sec=speed)
             error = TrainingDiverged(
-                f'training diverged in epoch {epoch}: the loss is {ppl} '
-                f'(lr={lr}, gradient clipping theta={theta}). Lower the '
-                f'learning rate or clip gradients (theta=1), then retrain '
-                f'from a fresh model.')
+                f'training diverged in epoch {epoch}: the perplexity is '
+                f'{ppl:.3g}, over 1000 times that of guessing among '
+                f'{len(vocab)} tokens (lr={lr}, gradient clipping '
+                f'theta={theta}). Lower the learning rate or clip gradients '
+                f'(theta=1), then retrain from a fresh model.')
             error.result = result
             raise error
         history['epoch'].append(epoch)
@@ -531,7 +567,7 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
                     else None)
             history['heldout'].append((epoch, held))
             print(f'epoch {epoch}: perplexity {ppl:.1f}', predict_ch8(
-                'time traveller', 50, model, vocab, ctx))
+                prefixes[0], 50, model, vocab, ctx))
             animator.add(epoch, [ppl, held] if held else [ppl])
     speed = sorted(history['speed'])[len(history['speed']) // 2]
     result.update(perplexity=ppl, tokens_per_sec=speed,
@@ -539,12 +575,14 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
     held = (f', held-out {result["heldout_perplexity"]:.1f}'
             if heldout_iter else '')
     print(f'perplexity {ppl:.1f}{held}, {speed:.1f} tokens/sec on {ctx}')
-    print(predict_ch8('time traveller', 50, model, vocab, ctx))
-    print(predict_ch8('traveller', 50, model, vocab, ctx))
+    for prefix in prefixes:
+        print(predict_ch8(prefix, 50, model, vocab, ctx))
     return result
 
 
 # From chapters/rnn-concise.ipynb, "A Concise Recurrent Neural Network with Gluon"
+import json
+
 from mxnet import init
 from mxnet.gluon import nn
 
@@ -595,6 +633,49 @@ def copy_scratch_to_gluon(params, model):  #@save
         getattr(model.rnn, f'l{i}_h2h_bias').set_data(np.zeros_like(b_h))
     model.dense.weight.set_data(W_hq.T)
     model.dense.bias.set_data(b_q)
+
+
+# From chapters/rnn-concise.ipynb, "Saving a trained model"
+def save_model(model, vocab, folder):  #@save
+    """Save a model's parameters and its vocabulary into `folder`.
+
+    Works for `RNNModelScratch` and Gluon models; `load_model` reads them back.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(model, gluon.Block):
+        model.save_parameters(str(folder / 'model.params'))
+    else:
+        npx.save(str(folder / 'model.params'),
+                 {f'param{i}': p for i, p in enumerate(model.params)})
+    (folder / 'vocab.json').write_text(json.dumps(vocab.idx_to_token))
+
+
+# From chapters/rnn-concise.ipynb, "Saving a trained model"
+def load_model(model, folder, ctx):  #@save
+    """Load what `save_model` wrote into `model` (built the same way, e.g.
+    with the same `num_hiddens`); return the saved vocabulary."""
+    folder = Path(folder)
+    tokens = json.loads((folder / 'vocab.json').read_text())
+    if len(tokens) != model.vocab_size:
+        raise ValueError(f'{folder} holds a model for {len(tokens)} tokens, '
+                         f'but this model has vocab_size={model.vocab_size}')
+    if isinstance(model, gluon.Block):
+        model.load_parameters(str(folder / 'model.params'), ctx=ctx)
+    else:
+        saved = npx.load(str(folder / 'model.params'))
+        shapes = [saved[f'param{i}'].shape for i in range(len(saved))]
+        if shapes != [p.shape for p in model.params]:
+            raise ValueError(f'{folder} holds parameters of shapes {shapes}, '
+                             f'but this model has '
+                             f'{[p.shape for p in model.params]}: build it '
+                             f'with the same sizes as the saved one.')
+        for i, param in enumerate(model.params):
+            param[:] = saved[f'param{i}'].as_in_ctx(ctx)
+    vocab = d2l.Vocab()
+    vocab.idx_to_token = tokens
+    vocab.token_to_idx = {token: i for i, token in enumerate(tokens)}
+    return vocab
 
 
 # From chapters/deep-rnn.ipynb, "A two-layer RNN from scratch"

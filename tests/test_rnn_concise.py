@@ -66,7 +66,8 @@ def test_rnnmodel_works_with_every_layer(toy, kind, num_layers, capsys):
     text = d2lsave.predict_ch8('the', 7, model, vocab, CTX)
     assert len(text) == 10 and text.startswith('the')
     result = d2lsave.train_ch8(model, loader, vocab, lr=1, num_epochs=2,
-                               ctx=CTX, plot_every=1)
+                               ctx=CTX, plot_every=1,
+                               prefixes=('the time',))
     assert result['perplexity'] < len(vocab)
     assert 'tokens/sec' in capsys.readouterr().out
 
@@ -76,7 +77,8 @@ def test_rnnmodel_trains_to_a_low_perplexity(toy):
     d2lsave.set_seed(0)
     model = gluon_model(rnn.GRU(32), len(vocab), hybridize=True)
     result = d2lsave.train_ch8(model, loader, vocab, lr=2, num_epochs=60,
-                               ctx=CTX, plot_every=30)
+                               ctx=CTX, plot_every=30,
+                               prefixes=('the time',))
     assert result['perplexity'] < 1.1
     assert d2lsave.predict_ch8('the time', 9, model, vocab, CTX) == \
         'the time machine '
@@ -89,3 +91,49 @@ def test_a_wrong_state_is_refused():
         model(X, model.begin_state(batch_size=3, ctx=CTX))
     with pytest.raises(ValueError, match='expected'):
         model(X, model.begin_state(batch_size=4, ctx=CTX)[:1])
+
+
+def trained_models(vocab, loader):
+    d2lsave.set_seed(0)
+    scratch = d2lsave.RNNModelScratch(len(vocab), 24, CTX, d2lsave.get_params,
+                                      d2lsave.init_rnn_state, d2lsave.rnn)
+    gluon_lstm = gluon_model(rnn.LSTM(24, num_layers=2), len(vocab), True)
+    for model in (scratch, gluon_lstm):
+        d2lsave.train_ch8(model, loader, vocab, lr=1, num_epochs=3, ctx=CTX,
+                          plot_every=3, prefixes=('the',))
+    return {'scratch': (scratch, lambda: d2lsave.RNNModelScratch(
+                len(vocab), 24, CTX, d2lsave.get_params,
+                d2lsave.init_rnn_state, d2lsave.rnn)),
+            'gluon': (gluon_lstm, lambda: d2lsave.RNNModel(
+                rnn.LSTM(24, num_layers=2), len(vocab)))}
+
+
+def test_save_and_load_round_trip(toy, tmp_path):
+    vocab, loader = toy
+    for name, (model, rebuild) in trained_models(vocab, loader).items():
+        d2lsave.save_model(model, vocab, tmp_path / name)
+        fresh = rebuild()
+        if name == 'gluon':
+            fresh.hybridize()
+        loaded_vocab = d2lsave.load_model(fresh, tmp_path / name, CTX)
+        assert loaded_vocab.idx_to_token == vocab.idx_to_token
+        assert loaded_vocab['z'] == loaded_vocab.unk  # unknowns still map
+        expected = d2lsave.predict_ch8('the ', 60, model, vocab, CTX)
+        assert d2lsave.predict_ch8('the ', 60, fresh, loaded_vocab,
+                                   CTX) == expected
+
+
+def test_loading_into_a_different_model_is_refused(toy, tmp_path):
+    vocab, _ = toy
+    small = d2lsave.RNNModelScratch(len(vocab), 8, CTX, d2lsave.get_params,
+                                    d2lsave.init_rnn_state, d2lsave.rnn)
+    d2lsave.save_model(small, vocab, tmp_path)
+    bigger = d2lsave.RNNModelScratch(len(vocab), 16, CTX, d2lsave.get_params,
+                                     d2lsave.init_rnn_state, d2lsave.rnn)
+    with pytest.raises(ValueError, match='same sizes'):
+        d2lsave.load_model(bigger, tmp_path, CTX)
+    other_vocab = d2lsave.RNNModelScratch(len(vocab) + 1, 8, CTX,
+                                          d2lsave.get_params,
+                                          d2lsave.init_rnn_state, d2lsave.rnn)
+    with pytest.raises(ValueError, match='vocab_size'):
+        d2lsave.load_model(other_vocab, tmp_path, CTX)

@@ -1,5 +1,7 @@
 """Chapter 1: the RNN from scratch, its training loop and its guards."""
 import math
+import os
+import signal
 
 import mxnet as mx
 import pytest
@@ -110,7 +112,8 @@ def test_training_learns_a_repetitive_text(toy, capsys):
     d2lsave.set_seed(0)
     net = scratch_model(len(vocab), 32)
     result = d2lsave.train_ch8(net, loader, vocab, lr=2, num_epochs=60,
-                               ctx=CTX, plot_every=20)
+                               ctx=CTX, plot_every=20,
+                               prefixes=('the time', 'time'))
     assert result['perplexity'] < 1.1
     assert len(result['history']['train']) == 60
     assert result['history']['train'][0] > 3 * result['perplexity']
@@ -161,7 +164,7 @@ def test_bad_hyperparameters_are_explained(toy, kwargs, message):
     vocab, loader = toy
     with pytest.raises(ValueError, match=message):
         d2lsave.train_ch8(scratch_model(len(vocab)), loader, vocab,
-                          ctx=CTX, **kwargs)
+                          ctx=CTX, prefixes=('the',), **kwargs)
 
 
 def test_num_hiddens_must_be_positive():
@@ -175,7 +178,7 @@ def test_divergence_stops_with_a_clear_message(toy):
     net = scratch_model(len(vocab), 32)
     with pytest.raises(d2lsave.TrainingDiverged) as info:
         d2lsave.train_ch8(net, loader, vocab, lr=1e6, num_epochs=50,
-                          ctx=CTX, theta=None)
+                          ctx=CTX, theta=None, prefixes=('the',))
     message = str(info.value)
     assert 'diverged in epoch' in message and 'lr=1000000' in message
     assert 'theta=None' in message and 'Lower the learning rate' in message
@@ -183,3 +186,48 @@ def test_divergence_stops_with_a_clear_message(toy):
     history = info.value.result['history']
     assert len(history['train']) == epoch - 1 < 50
     assert all(math.isfinite(p) for p in history['train'])
+
+
+def test_prefixes_that_do_not_fit_are_refused_before_training(toy):
+    vocab, loader = toy   # the toy text has no 'r', 'v' or 'l'
+    with pytest.raises(ValueError, match=r"'time traveller' has characters"):
+        d2lsave.train_ch8(scratch_model(len(vocab)), loader, vocab, 1, 1,
+                          CTX)
+
+
+def test_an_interrupt_stops_between_updates_and_says_where(toy, capsys):
+    vocab, loader = toy
+    net = scratch_model(len(vocab), 32)
+    updates = []
+    real_step = d2lsave.update_uninterrupted
+
+    def counting(step, batch_size):
+        real_step(step, batch_size)
+        updates.append([p.copy() for p in net.params])
+        if len(updates) == 20:          # Ctrl-C while training
+            os.kill(os.getpid(), signal.SIGINT)
+    d2lsave.update_uninterrupted = counting
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            d2lsave.train_ch8(net, loader, vocab, lr=1, num_epochs=50,
+                              ctx=CTX, prefixes=('the',))
+    finally:
+        d2lsave.update_uninterrupted = real_step
+    out = capsys.readouterr().out
+    assert 'interrupted in epoch' in out and 'finished minibatch' in out
+    # the weights are those of the last finished update, not a mix
+    assert 20 <= len(updates) < 50 * 14
+    assert all((p == q).all() for p, q in zip(net.params, updates[-1]))
+    # and the interrupt is not left blocked
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+def test_update_defers_an_interrupt_until_it_is_whole():
+    done = []
+
+    def slow_update(batch_size):
+        os.kill(os.getpid(), signal.SIGINT)   # arrives mid-update
+        done.append(batch_size)
+    with pytest.raises(KeyboardInterrupt):
+        d2lsave.update_uninterrupted(slow_update, 1)
+    assert done == [1]                         # the update completed first

@@ -172,10 +172,14 @@ def generate_api(chapters):
         if not saved:
             continue
         doc = rel[:-len('.ipynb')]
-        lines += [f'## {name}', '', f'Defined in {{doc}}`{doc}`.', '']
+        lines += [f'## {name}', '', f'Defined in {{doc}}`{doc}`.', '',
+                  '```{eval-rst}']
         for kind, item in saved:
-            options = '\n:members:\n' if kind == 'class' else ''
-            lines += [f'```{{auto{kind}}} d2lsave.{item}{options}', '```', '']
+            lines.append(f'.. auto{kind}:: d2lsave.{item}')
+            if kind == 'class':
+                lines.append('   :members:')
+            lines.append('')
+        lines += ['```', '']
     return '\n'.join(lines)
 
 

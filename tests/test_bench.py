@@ -1,0 +1,35 @@
+"""The benchmark command: a short smoke run, checking structure, not speed."""
+import json
+
+import pytest
+
+from d2lsave import bench
+
+
+def test_bench_prints_a_table_and_json_lines(tmp_path, capsys):
+    out_file = tmp_path / 'results.jsonl'
+    assert bench.main(['--epochs', '2', '--warmup', '1', '--models',
+                       'gluon-rnn-256', 'scratch-deep-rnn-2x256',
+                       '--json', str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[:2] == ['model', 'tokens/sec']
+    records = [json.loads(line) for line in out_file.read_text().splitlines()]
+    machine, *models = records
+    assert machine['kind'] == 'machine'
+    assert {'device', 'cpu', 'cores', 'mxnet', 'numpy', 'threads'} <= \
+        set(machine)
+    assert [r['model'] for r in models] == ['gluon-rnn-256',
+                                            'scratch-deep-rnn-2x256']
+    for r in models:
+        assert r['tokens_per_sec'] > 0 and r['perplexity'] > 1
+        low, high = r['spread']
+        assert low <= r['tokens_per_sec'] <= high
+        assert f'{r["model"]:<24}{r["tokens_per_sec"]:>11}' in out
+        assert json.dumps(r) in out
+
+
+def test_bench_refuses_impossible_settings():
+    with pytest.raises(SystemExit):
+        bench.main(['--epochs', '0'])
+    with pytest.raises(SystemExit):
+        bench.main(['--epochs', '3', '--warmup', '3'])

@@ -1,0 +1,138 @@
+"""The website as a reader sees it, in headless Chromium, with no internet.
+
+Needs the built site (`make book`, which `make test` runs first) and the
+Debian packages chromium + chromium-driver (`tools/ensure_browser.sh`).
+Screenshots of every chapter go to _build/screenshots/.
+"""
+import functools
+import http.server
+import json
+import shutil
+import threading
+
+import pytest
+import yaml
+
+from toc_order import ROOT, toc_files
+
+SITE = ROOT / '_build' / 'html'
+SHOTS = ROOT / '_build' / 'screenshots'
+CHAPTERS = toc_files()
+TOC = yaml.safe_load((ROOT / '_toc.yml').read_text())
+PAGES = [TOC['root']] + [entry['file'] for entry in TOC['chapters']]
+
+webdriver = pytest.importorskip('selenium.webdriver')
+if not (shutil.which('chromium') and shutil.which('chromedriver')):
+    pytest.skip('chromium and chromedriver are not installed: run '
+                'tools/ensure_browser.sh (Debian, as root)',
+                allow_module_level=True)
+
+
+@pytest.fixture(scope='module')
+def site():
+    assert (SITE / 'index.html').exists(), 'build the book first: make book'
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(SITE))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{httpd.server_address[1]}'
+    httpd.shutdown()
+
+
+@pytest.fixture(scope='module')
+def browser(tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which('chromium')
+    for flag in ['--headless=new', '--no-sandbox', '--disable-gpu',
+                 '--disable-quic', '--no-first-run', '--disable-sync',
+                 '--disable-background-networking',
+                 '--disable-component-update', '--window-size=1280,900',
+                 # no internet: every host but the local server fails
+                 '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+                 f'--user-data-dir={tmp_path_factory.mktemp("chrome")}']:
+        options.add_argument(flag)
+    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    service = webdriver.ChromeService(executable_path=shutil.which(
+        'chromedriver'))
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def stored_outputs(path):
+    """Return (number of images, stdout lines, has math) of a notebook."""
+    images, lines, math = 0, [], False
+    for cell in json.loads(path.read_text())['cells']:
+        tags = cell.get('metadata', {}).get('tags', [])
+        if 'hide-output' in tags or 'remove-output' in tags:
+            continue  # deliberately out of the reader's way
+        if cell['cell_type'] == 'markdown':
+            math = math or '$' in ''.join(cell['source'])
+        for out in cell.get('outputs', []):
+            data = out.get('data', {})
+            images += any(k.startswith('image/') for k in data)
+            if out.get('name') == 'stdout':
+                lines += ''.join(out['text']).splitlines()
+    return images, lines, math
+
+
+def wait_for(driver, script, timeout=30):
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script(script))
+
+
+@pytest.mark.parametrize('index', range(len(CHAPTERS)),
+                         ids=[p.stem for p in CHAPTERS])
+def test_chapter_page(site, browser, index):
+    path = CHAPTERS[index]
+    page = path.relative_to(ROOT).with_suffix('.html').as_posix()
+    browser.get_log('browser')  # forget earlier pages' messages
+    browser.get(f'{site}/{page}')
+    wait_for(browser, 'return document.readyState === "complete"')
+    num_plots, lines, has_math = stored_outputs(path)
+    if has_math:  # formulas typeset by the MathJax copy served with the site
+        wait_for(browser, 'return document.querySelectorAll("mjx-container")'
+                          '.length > 0')
+    text = browser.execute_script('return document.body.innerText')
+    assert '$$' not in text and '\\frac' not in text, 'raw TeX on the page'
+    # every image loaded, and at least the plots the notebook stores
+    images = browser.execute_script(
+        'return Array.from(document.images).map('
+        'i => [i.src.slice(0, 60), i.complete && i.naturalWidth > 0])')
+    broken = [src for src, ok in images if not ok]
+    assert not broken, f'images that did not load: {broken}'
+    assert len(images) >= num_plots
+    # the printed results (perplexity lines, generated text) are shown
+    for line in lines:
+        if line.startswith(('perplexity', 'time traveller', 'traveller')):
+            assert line.strip() in text, f'missing output: {line!r}'
+    errors = [e for e in browser.get_log('browser') if e['level'] == 'SEVERE']
+    assert not errors, f'console errors: {errors}'
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    height = browser.execute_script(
+        'return document.documentElement.scrollHeight')
+    browser.set_window_size(1280, min(height, 16000))
+    browser.save_screenshot(str(SHOTS / f'{path.stem}.png'))
+    browser.set_window_size(1280, 900)
+    # navigation: "next" leads to the next page of the book
+    position = PAGES.index(path.relative_to(ROOT).with_suffix('').as_posix())
+    if position + 1 < len(PAGES):
+        browser.find_element('css selector', 'a.right-next').click()
+        wait_for(browser, 'return location.pathname.endsWith("%s.html")'
+                 % PAGES[position + 1])
+
+
+def test_api_page_lists_every_saved_name(site, browser):
+    import d2lsave
+    browser.get(f'{site}/api.html')
+    documented = browser.execute_script(
+        'return Array.from(document.querySelectorAll("dl.py > dt[id]"))'
+        '.map(d => d.id)')
+    missing = set(f'd2lsave.{n}' for n in d2lsave.__all__) - set(documented)
+    assert not missing, f'API page lacks {sorted(missing)}'
+    links = browser.execute_script(
+        'return Array.from(document.querySelectorAll("a.internal"))'
+        '.map(a => a.getAttribute("href"))')
+    assert any('chapters/rnn-scratch.html' in (h or '') for h in links)
