@@ -231,3 +231,17 @@ def test_update_defers_an_interrupt_until_it_is_whole():
     with pytest.raises(KeyboardInterrupt):
         d2lsave.update_uninterrupted(slow_update, 1)
     assert done == [1]                         # the update completed first
+
+
+def test_same_seed_same_run(toy):
+    """Reproducibility: with set_seed, two trainings give identical numbers."""
+    vocab, loader = toy
+    runs = []
+    for _ in range(2):
+        d2lsave.set_seed(7)
+        net = scratch_model(len(vocab), 16)
+        result = d2lsave.train_ch8(net, loader, vocab, lr=1, num_epochs=5,
+                                   ctx=CTX, plot_every=5, prefixes=('the',))
+        runs.append((result['history']['train'],
+                     [p.asnumpy().tolist() for p in net.params]))
+    assert runs[0] == runs[1]
