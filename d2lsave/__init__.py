@@ -285,6 +285,7 @@ def load_data_time_machine(batch_size, num_steps,  #@save
 # From chapters/rnn-scratch.ipynb, "A Recurrent Neural Network from Scratch"
 import math
 import signal
+import threading
 
 
 # From chapters/rnn-scratch.ipynb, "The model"
@@ -489,15 +490,21 @@ class TrainingDiverged(RuntimeError):  #@save
 
 # From chapters/rnn-scratch.ipynb, "Training"
 def update_uninterrupted(updater, batch_size):  #@save
-    """Run one parameter update; a Ctrl-C (SIGINT) arriving meanwhile is
-    delivered only after the update, so no parameter is left half-updated."""
-    if not hasattr(signal, 'pthread_sigmask'):  # e.g. Windows
-        return updater(batch_size=batch_size)
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    """Run one parameter update; a Ctrl-C (SIGINT) arriving meanwhile takes
+    effect only after the update, so no parameter is left half-updated."""
+    if threading.current_thread() is not threading.main_thread():
+        return updater(batch_size=batch_size)  # handlers: main thread only
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda *args: caught.append(args))
     try:
         updater(batch_size=batch_size)
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, previous)
+    if caught:  # now act on it as the previous handler would have
+        if callable(previous):
+            previous(*caught[0])
+        elif previous == signal.SIG_DFL:
+            raise KeyboardInterrupt
 
 
 # From chapters/rnn-scratch.ipynb, "Training"
