@@ -21,6 +21,7 @@ import statistics
 import sys
 import time
 
+import numpy
 from mxnet import init
 from mxnet.gluon import rnn as gluon_rnn
 
@@ -38,7 +39,7 @@ def _gluon(make_layer):
     def build(V, ctx):
         model = d2lsave.RNNModel(make_layer(), V)
         model.initialize(init.Normal(0.01), ctx=ctx)
-        model.hybridize()
+        model.hybridize(static_alloc=True)  # as the chapters do
         return model
     return build
 
@@ -68,7 +69,7 @@ def machine():
         pass
     return {'kind': 'machine', 'device': str(d2l.try_gpu()), 'cpu': cpu,
             'cores': os.cpu_count(), 'mxnet': mx.__version__,
-            'numpy': __import__('numpy').__version__,
+            'numpy': numpy.__version__,
             'python': platform.python_version(),
             'threads': {k: os.environ.get(k) for k in (
                 'OMP_NUM_THREADS', 'MXNET_CPU_WORKER_NTHREADS',
@@ -88,8 +89,7 @@ def run(name, epochs, warmup):
         result = d2lsave.train_ch8(model, train_iter, vocab, lr, epochs, ctx,
                                    plot_every=epochs)
     seconds = time.time() - start
-    speeds = result['history']['speed'][warmup:] or \
-        result['history']['speed']
+    speeds = result['history']['speed'][warmup:]  # main() keeps it non-empty
     return {'kind': 'model', 'model': name, 'epochs': epochs, 'lr': lr,
             'tokens_per_sec': round(statistics.median(speeds)),
             'spread': [round(min(speeds)), round(max(speeds))],
