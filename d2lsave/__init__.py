@@ -20,6 +20,7 @@ __all__ = [
     'get_params',
     'init_rnn_state',
     'rnn',
+    'check_state',
     'RNNModelScratch',
     'check_prefix',
     'check_vocab',
@@ -33,6 +34,7 @@ __all__ = [
     'train_ch8',
     'RNNModel',
     'copy_scratch_to_gluon',
+    'RNNModelCompiled',
     'save_model',
     'load_model',
     'get_deep_params',
@@ -56,8 +58,21 @@ import shutil
 import urllib.request
 from pathlib import Path
 
-# MXNet reads its thread count when it is imported: use every core.
+# MXNet reads these settings once, when it is imported (README: "Speed").
+# Use every core:
 os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count() or 1))
+# MXNet 1.9.1 bundles an OpenBLAS that does not recognise recent CPUs and
+# falls back to its slowest kernels (for a Pentium 4); on any CPU with AVX2
+# and FMA, its Haswell kernels are safe and multiply our matrices twice as
+# fast. (Set OPENBLAS_CORETYPE yourself to override this.)
+try:
+    with open('/proc/cpuinfo') as cpuinfo:
+        cpu_flags = next((line for line in cpuinfo
+                          if line.startswith('flags')), ':').split(':')[1]
+except OSError:  # not Linux: leave OpenBLAS alone
+    cpu_flags = ''
+if {'avx2', 'fma'} <= set(cpu_flags.split()):
+    os.environ.setdefault('OPENBLAS_CORETYPE', 'Haswell')
 import mxnet as mx
 import numpy as onp
 from d2l import mxnet as d2l
@@ -331,6 +346,17 @@ def rnn(inputs, state, params):  #@save
 
 
 # From chapters/rnn-scratch.ipynb, "The model"
+def check_state(state, expected, batch_size):  #@save
+    """Raise ValueError unless the state arrays have the expected shapes."""
+    shapes = [s.shape for s in state]
+    if shapes != expected:
+        raise ValueError(
+            f'state shapes {shapes} do not fit a minibatch of {batch_size} '
+            f'examples: expected {expected}. Make it with '
+            f'model.begin_state(batch_size={batch_size}, ctx=ctx).')
+
+
+# From chapters/rnn-scratch.ipynb, "The model"
 class RNNModelScratch:  #@save
     """A recurrent language model built from explicit parameters.
 
@@ -353,13 +379,7 @@ class RNNModelScratch:  #@save
         if batch_size not in self._state_shapes:  # computed once per size
             self._state_shapes[batch_size] = [
                 s.shape for s in self.begin_state(batch_size, state[0].ctx)]
-        expected = self._state_shapes[batch_size]
-        if [s.shape for s in state] != expected:
-            raise ValueError(
-                f'state shapes {[s.shape for s in state]} do not fit a '
-                f'minibatch of {batch_size} examples: expected {expected}. '
-                f'Make it with model.begin_state(batch_size={batch_size}, '
-                f'ctx=ctx).')
+        check_state(state, self._state_shapes[batch_size], batch_size)
         return self.forward_fn(npx.one_hot(X.T, self.vocab_size), state,
                                self.params)
 
@@ -433,8 +453,10 @@ def model_params(model):  #@save
 def grad_clipping(model, theta):  #@save
     """Rescale all gradients together so that their global L2 norm <= theta."""
     grads = [p.grad for p in model_params(model)]
-    norm = np.sqrt(sum((g ** 2).sum() for g in grads))
-    scale = np.where(norm > theta, theta / norm, np.ones_like(norm))
+    sums = mx.nd.multi_sum_sq(*[g.as_nd_ndarray() for g in grads],
+                              num_arrays=len(grads))  # one sum per gradient
+    norm = np.sqrt(sums.as_np_ndarray().sum())
+    scale = np.minimum(theta / norm, 1)  # 1 when the norm is within theta
     for g in grads:
         g *= scale
 
@@ -607,12 +629,7 @@ class RNNModel(gluon.HybridBlock):  #@save
 
     def __call__(self, X, state):
         wanted = [info['shape'] for info in self.rnn.state_info(X.shape[0])]
-        if [s.shape for s in state] != wanted:
-            raise ValueError(
-                f'state shapes {[s.shape for s in state]} do not fit a '
-                f'minibatch of {X.shape[0]} examples: expected {wanted}. '
-                f'Make it with model.begin_state(batch_size={X.shape[0]}, '
-                f'ctx=ctx).')
+        d2lsave.check_state(state, wanted, X.shape[0])
         return super().__call__(X, state)
 
     def hybrid_forward(self, F, X, state):
@@ -640,6 +657,47 @@ def copy_scratch_to_gluon(params, model):  #@save
         getattr(model.rnn, f'l{i}_h2h_bias').set_data(np.zeros_like(b_h))
     model.dense.weight.set_data(W_hq.T)
     model.dense.bias.set_data(b_q)
+
+
+# From chapters/rnn-concise.ipynb, "Where the speed comes from"
+class RNNModelCompiled(gluon.HybridBlock):  #@save
+    """Chapter 1's RNN (same parameters, same equations) as a HybridBlock,
+    so that hybridize() can run its unrolled loop as one graph."""
+    def __init__(self, vocab_size, num_hiddens, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
+        self.num_steps = None  # the number of steps the graph unrolls
+        V, h = vocab_size, num_hiddens
+        with self.name_scope():
+            self.W_xh = self.params.get('W_xh', shape=(V, h))
+            self.W_hh = self.params.get('W_hh', shape=(h, h))
+            self.b_h = self.params.get('b_h', shape=(h,), init=init.Zero())
+            self.W_hq = self.params.get('W_hq', shape=(h, V))
+            self.b_q = self.params.get('b_q', shape=(V,), init=init.Zero())
+
+    def __call__(self, X, state):
+        d2lsave.check_state(state, [(X.shape[0], self.num_hiddens)],
+                            X.shape[0])
+        if X.shape[1] != self.num_steps:  # record a graph for this length
+            self.num_steps = X.shape[1]
+            self._clear_cached_op()
+        return super().__call__(X, state)
+
+    def hybrid_forward(self, F, X, state, W_xh, W_hh, b_h, W_hq, b_q):
+        H = state[0]
+        inputs = F.npx.one_hot(X.T, self.vocab_size)  # (steps, batch, V)
+        steps = (F.np.split(inputs, self.num_steps, axis=0)
+                 if self.num_steps > 1 else [inputs])
+        hiddens = []
+        for X_t in steps:  # unrolled: one copy of the step per time step
+            H = F.npx.activation(F.np.dot(X_t[0], W_xh) + F.np.dot(H, W_hh)
+                                 + b_h, act_type='tanh')
+            hiddens.append(H)
+        Y = F.np.dot(F.np.concatenate(hiddens, axis=0), W_hq) + b_q
+        return Y, [H]
+
+    def begin_state(self, batch_size, ctx):
+        return [np.zeros((batch_size, self.num_hiddens), ctx=ctx)]
 
 
 # From chapters/rnn-concise.ipynb, "Saving a trained model"

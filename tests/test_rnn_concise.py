@@ -137,3 +137,60 @@ def test_loading_into_a_different_model_is_refused(toy, tmp_path):
                                           d2lsave.init_rnn_state, d2lsave.rnn)
     with pytest.raises(ValueError, match='vocab_size'):
         d2lsave.load_model(other_vocab, tmp_path, CTX)
+
+
+def compiled_copy_of(scratch, hybridize):
+    """An RNNModelCompiled holding the scratch model's weights."""
+    model = d2lsave.RNNModelCompiled(scratch.vocab_size, scratch.num_hiddens)
+    model.initialize(ctx=CTX)
+    if hybridize:
+        model.hybridize(static_alloc=True)
+    for name, value in zip(['W_xh', 'W_hh', 'b_h', 'W_hq', 'b_q'],
+                           scratch.params):
+        getattr(model, name).set_data(value.copy())
+    return model
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_compiled_model_is_chapter_1s_model(hybridize):
+    """Same weights: same outputs, states and gradients, at any length."""
+    d2lsave.set_seed(0)
+    scratch = d2lsave.RNNModelScratch(28, 16, CTX, d2lsave.get_params,
+                                      d2lsave.init_rnn_state, d2lsave.rnn)
+    for p in scratch.params:
+        p[:] = np.random.normal(scale=0.3, size=p.shape)
+    model = compiled_copy_of(scratch, hybridize)
+    for num_steps in (7, 1, 7, 3):  # new lengths record new graphs
+        X = np.random.randint(0, 28, size=(3, num_steps))
+        H0 = np.random.normal(size=(3, 16))
+        with mx.autograd.record():
+            Y1, (H1,) = scratch(X, (H0,))
+            l1 = (Y1 ** 2).sum() + H1.sum()
+        l1.backward()
+        with mx.autograd.record():
+            Y2, (H2,) = model(X, [H0])
+            l2 = (Y2 ** 2).sum() + H2.sum()
+        l2.backward()
+        assert Y2.shape == (3 * num_steps, 28)
+        assert np.allclose(Y1, Y2, atol=1e-5)
+        assert np.allclose(H1, H2, atol=1e-5)
+        for name, p in zip(['W_xh', 'W_hh', 'b_h', 'W_hq', 'b_q'],
+                           scratch.params):
+            assert np.allclose(p.grad, getattr(model, name).grad(),
+                               rtol=1e-4, atol=1e-4), (num_steps, name)
+
+
+def test_compiled_model_trains_generates_and_checks_its_state(toy):
+    vocab, loader = toy
+    d2lsave.set_seed(0)
+    model = d2lsave.RNNModelCompiled(len(vocab), 32)
+    model.initialize(init.Normal(0.01), ctx=CTX)
+    model.hybridize(static_alloc=True)
+    result = d2lsave.train_ch8(model, loader, vocab, lr=1, num_epochs=60,
+                               ctx=CTX, plot_every=30,
+                               prefixes=('the time',))
+    assert result['perplexity'] < 1.2
+    assert d2lsave.predict_ch8('the time', 9, model, vocab, CTX) == \
+        'the time machine '
+    with pytest.raises(ValueError, match=r'begin_state\(batch_size=4'):
+        model(np.zeros((4, 5)), model.begin_state(batch_size=3, ctx=CTX))

@@ -1,4 +1,8 @@
 """Vocabulary, corpus and the two minibatch iterators of chapter 0."""
+import os
+import subprocess
+import sys
+
 import numpy as onp
 import pytest
 
@@ -94,3 +98,29 @@ def test_random_sampling_draws_a_new_offset_each_epoch():
 def test_bad_loader_arguments_are_explained(kwargs, message):
     with pytest.raises(ValueError, match=message):
         d2lsave.load_data_time_machine(**kwargs)
+
+
+def run_python(code, **env):
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ('OPENBLAS_CORETYPE', 'OMP_NUM_THREADS')}
+    return subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True, env={**environ, **env}, check=True)
+
+
+def test_import_picks_openblas_kernels_that_this_cpu_runs():
+    """MXNet's OpenBLAS gets the Haswell kernels on AVX2 CPUs, nothing
+    otherwise, and a setting made by the user wins."""
+    with open('/proc/cpuinfo') as f:
+        flags = next(line for line in f if line.startswith('flags')).split()
+    code = ('import os, d2lsave; from mxnet import np; '
+            'np.dot(np.ones((2, 2)), np.ones((2, 2))).wait_to_read(); '
+            'print(os.environ.get("OPENBLAS_CORETYPE"), '
+            'os.environ["OMP_NUM_THREADS"])')
+    out = run_python(code, OPENBLAS_VERBOSE='2')
+    if 'avx2' in flags and 'fma' in flags:
+        assert out.stdout.split()[-2:] == ['Haswell', str(os.cpu_count())]
+        assert 'Core: Haswell' in out.stdout + out.stderr  # OpenBLAS obeys
+    else:
+        assert out.stdout.split()[-2] == 'None'
+    out = run_python(code, OPENBLAS_CORETYPE='Prescott', OMP_NUM_THREADS='1')
+    assert out.stdout.split()[-2:] == ['Prescott', '1']
