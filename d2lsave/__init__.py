@@ -212,11 +212,13 @@ def seq_data_iter_random(corpus, batch_size, num_steps):  #@save
     num_windows = (len(corpus) - offset - 1) // num_steps
     starts = [offset + k * num_steps for k in range(num_windows)]
     random.shuffle(starts)
+    num_examples = num_windows // batch_size * batch_size
+    rows = (onp.array(starts[:num_examples], dtype=int)[:, None]
+            + onp.arange(num_steps))
     data = onp.asarray(corpus)
-    steps = onp.arange(num_steps)
-    for i in range(0, num_windows - batch_size + 1, batch_size):
-        rows = onp.array(starts[i:i + batch_size])[:, None] + steps
-        yield np.array(data[rows]), np.array(data[rows + 1])
+    Xs, Ys = np.array(data[rows]), np.array(data[rows + 1])  # one copy
+    num_batches = num_examples // batch_size
+    yield from zip(np.split(Xs, num_batches), np.split(Ys, num_batches))
 
 
 # From chapters/text-sequence.ipynb, "Cutting the corpus into minibatches"
@@ -226,11 +228,13 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps):  #@save
     offset = random.randrange(num_steps)
     length = (len(corpus) - offset - 1) // batch_size * batch_size
     data = onp.asarray(corpus)
-    Xs = data[offset:offset + length].reshape(batch_size, -1)
-    Ys = data[offset + 1:offset + 1 + length].reshape(batch_size, -1)
-    for j in range(0, Xs.shape[1] - num_steps + 1, num_steps):
-        yield (np.array(Xs[:, j:j + num_steps]),
-               np.array(Ys[:, j:j + num_steps]))
+    Xs = np.array(data[offset:offset + length].reshape(batch_size, -1))
+    Ys = np.array(data[offset + 1:offset + 1 + length]
+                  .reshape(batch_size, -1))
+    num_batches = Xs.shape[1] // num_steps
+    end = num_batches * num_steps
+    yield from zip(np.split(Xs[:, :end], num_batches, axis=1),
+                   np.split(Ys[:, :end], num_batches, axis=1))
 
 
 # From chapters/text-sequence.ipynb, "The loader, with a held-out split"
