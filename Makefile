@@ -29,7 +29,7 @@ test: $(STAMP)
 	$(BIN)/python tools/build_d2lsave.py --check
 	$(MAKE) book
 	@sh tools/ensure_browser.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=12
 
 d2lsave: $(STAMP)
 	$(BIN)/python tools/build_d2lsave.py
