@@ -26,13 +26,19 @@ def gluon_model(layer, vocab_size, hybridize=False):
     return model
 
 
-@pytest.mark.parametrize('hybridize', [False, True])
-def test_scratch_and_gluon_rnn_are_the_same_model(hybridize):
+def random_scratch_model():
+    """Chapter 1's model (28 tokens, 16 units) with large random weights."""
     d2lsave.set_seed(0)
     scratch = d2lsave.RNNModelScratch(28, 16, CTX, d2lsave.get_params,
                                       d2lsave.init_rnn_state, d2lsave.rnn)
     for p in scratch.params:
         p[:] = np.random.normal(scale=0.3, size=p.shape)
+    return scratch
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_scratch_and_gluon_rnn_are_the_same_model(hybridize):
+    scratch = random_scratch_model()
     model = gluon_model(rnn.RNN(16, activation='tanh'), 28, hybridize)
     X = np.random.randint(0, 28, size=(3, 7))
     model(X, model.begin_state(batch_size=3, ctx=CTX))  # allocate params
@@ -72,14 +78,25 @@ def test_rnnmodel_works_with_every_layer(toy, kind, num_layers, capsys):
     assert 'tokens/sec' in capsys.readouterr().out
 
 
-def test_rnnmodel_trains_to_a_low_perplexity(toy):
+def compiled_model(vocab_size, num_hiddens):
+    model = d2lsave.RNNModelCompiled(vocab_size, num_hiddens)
+    model.initialize(init.Normal(0.01), ctx=CTX)
+    model.hybridize(static_alloc=True)
+    return model
+
+
+@pytest.mark.parametrize('build, lr, bound', [
+    (lambda V: gluon_model(rnn.GRU(32), V, hybridize=True), 2, 1.1),
+    (lambda V: compiled_model(V, 32), 1, 1.2)],
+    ids=['RNNModel-GRU', 'compiled'])
+def test_models_learn_a_repetitive_text(toy, build, lr, bound):
     vocab, loader = toy
     d2lsave.set_seed(0)
-    model = gluon_model(rnn.GRU(32), len(vocab), hybridize=True)
-    result = d2lsave.train_ch8(model, loader, vocab, lr=2, num_epochs=60,
+    model = build(len(vocab))
+    result = d2lsave.train_ch8(model, loader, vocab, lr=lr, num_epochs=60,
                                ctx=CTX, plot_every=30,
                                prefixes=('the time',))
-    assert result['perplexity'] < 1.1
+    assert result['perplexity'] < bound
     assert d2lsave.predict_ch8('the time', 9, model, vocab, CTX) == \
         'the time machine '
 
@@ -154,11 +171,7 @@ def compiled_copy_of(scratch, hybridize):
 @pytest.mark.parametrize('hybridize', [False, True])
 def test_compiled_model_is_chapter_1s_model(hybridize):
     """Same weights: same outputs, states and gradients, at any length."""
-    d2lsave.set_seed(0)
-    scratch = d2lsave.RNNModelScratch(28, 16, CTX, d2lsave.get_params,
-                                      d2lsave.init_rnn_state, d2lsave.rnn)
-    for p in scratch.params:
-        p[:] = np.random.normal(scale=0.3, size=p.shape)
+    scratch = random_scratch_model()
     model = compiled_copy_of(scratch, hybridize)
     for num_steps in (7, 1, 7, 3):  # new lengths record new graphs
         X = np.random.randint(0, 28, size=(3, num_steps))
@@ -180,17 +193,7 @@ def test_compiled_model_is_chapter_1s_model(hybridize):
                                rtol=1e-4, atol=1e-4), (num_steps, name)
 
 
-def test_compiled_model_trains_generates_and_checks_its_state(toy):
-    vocab, loader = toy
-    d2lsave.set_seed(0)
-    model = d2lsave.RNNModelCompiled(len(vocab), 32)
-    model.initialize(init.Normal(0.01), ctx=CTX)
-    model.hybridize(static_alloc=True)
-    result = d2lsave.train_ch8(model, loader, vocab, lr=1, num_epochs=60,
-                               ctx=CTX, plot_every=30,
-                               prefixes=('the time',))
-    assert result['perplexity'] < 1.2
-    assert d2lsave.predict_ch8('the time', 9, model, vocab, CTX) == \
-        'the time machine '
+def test_compiled_model_checks_its_state():
+    model = compiled_model(28, 16)
     with pytest.raises(ValueError, match=r'begin_state\(batch_size=4'):
         model(np.zeros((4, 5)), model.begin_state(batch_size=3, ctx=CTX))
