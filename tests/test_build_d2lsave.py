@@ -82,26 +82,19 @@ def test_parse_error_names_notebook_and_cell(book, capsys):
     assert not (root / 'd2lsave' / '__init__.py').exists()
 
 
-def test_a_marker_that_saves_nothing_is_an_error(book):
+@pytest.mark.parametrize('source, message', [
+    ('x = 1  #@save', 'saves nothing'),
+    ('def f():\n    return 1  #@save', 'cell 1, line 2'),  # marker misplaced
+    ('def double(y):  #@save\n    return y', "'double' again"),
+    # an import that would shadow a saved function is caught too
+    ('#@save\nfrom os import path as double', "'double' again"),
+])
+def test_a_bad_save_marker_is_an_error(book, source, message):
     root, write = book
-    write('alpha', notebook('x = 1  #@save'))
-    with pytest.raises(build_d2lsave.SaveError, match='saves nothing'):
-        build_d2lsave.generate(root)
-    write('alpha', notebook('def f():\n    return 1  #@save'))
-    with pytest.raises(build_d2lsave.SaveError, match='cell 1, line 2'):
+    write('alpha', notebook(source))
+    with pytest.raises(build_d2lsave.SaveError, match=message):
         build_d2lsave.generate(root)
 
 
 def test_the_committed_module_matches_the_notebooks():
     assert build_d2lsave.main(['--check']) == 0
-
-
-def test_a_name_saved_twice_is_an_error(book):
-    root, write = book
-    write('alpha', notebook('def double(y):  #@save\n    return y'))
-    with pytest.raises(build_d2lsave.SaveError, match="'double' again"):
-        build_d2lsave.generate(root)
-    # an import that would shadow a saved function is caught too
-    write('alpha', notebook('#@save\nfrom os import path as double'))
-    with pytest.raises(build_d2lsave.SaveError, match="'double' again"):
-        build_d2lsave.generate(root)
