@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 
@@ -39,7 +40,7 @@ def _compiled(num_hiddens):
     def build(V, ctx):
         model = d2lsave.RNNModelCompiled(V, num_hiddens)
         model.initialize(init.Normal(0.01), ctx=ctx)
-        model.hybridize(static_alloc=True)  # as chapter 2 does
+        model.hybridize(static_alloc=True, static_shape=True)  # as chapter 2
         return model
     return build
 
@@ -48,7 +49,7 @@ def _gluon(make_layer):
     def build(V, ctx):
         model = d2lsave.RNNModel(make_layer(), V)
         model.initialize(init.Normal(0.01), ctx=ctx)
-        model.hybridize(static_alloc=True)  # as the chapters do
+        model.hybridize(static_alloc=True, static_shape=True)  # like the book
         return model
     return build
 
@@ -68,8 +69,22 @@ MODELS = {
 }
 
 
+def commit():
+    """The book's git commit ('-dirty' if files differ), or None."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        sha, status = (subprocess.run(
+            ['git', *args], cwd=here, capture_output=True, text=True,
+            timeout=10, check=True).stdout.strip() for args in (
+                ['rev-parse', '--short', 'HEAD'],
+                ['status', '--porcelain', '--untracked-files=no']))
+    except (OSError, subprocess.SubprocessError):
+        return None  # no git, or not a git checkout
+    return sha + ('-dirty' if status else '')
+
+
 def machine():
-    """Describe the device, versions and thread settings."""
+    """Describe the device, versions, thread settings and code version."""
     cpu = platform.processor() or 'unknown'
     try:
         with open('/proc/cpuinfo') as f:
@@ -85,7 +100,7 @@ def machine():
                 'OMP_NUM_THREADS', 'OPENBLAS_CORETYPE',
                 'MXNET_CPU_WORKER_NTHREADS', 'MXNET_ENGINE_TYPE',
                 'MXNET_USE_MKLDNN_RNN')},
-            'time': time.strftime('%Y-%m-%d %H:%M:%S')}
+            'commit': commit(), 'time': time.strftime('%Y-%m-%d %H:%M:%S')}
 
 
 def run(name, epochs, warmup):

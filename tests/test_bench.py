@@ -1,5 +1,7 @@
 """The benchmark command: a short smoke run, checking structure, not speed."""
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -16,8 +18,10 @@ def test_bench_prints_a_table_and_json_lines(tmp_path, capsys):
     records = [json.loads(line) for line in out_file.read_text().splitlines()]
     machine, *models = records
     assert machine['kind'] == 'machine'
-    assert {'device', 'cpu', 'cores', 'mxnet', 'numpy', 'threads'} <= \
-        set(machine)
+    assert {'device', 'cpu', 'cores', 'mxnet', 'numpy', 'threads',
+            'commit'} <= set(machine)
+    if (Path(bench.__file__).parents[1] / '.git').exists():  # a checkout
+        assert re.fullmatch(r'[0-9a-f]{7,}(-dirty)?', machine['commit'])
     assert [r['model'] for r in models] == ['gluon-rnn-256',
                                             'scratch-rnn-256-compiled']
     for r in models:
