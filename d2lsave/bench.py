@@ -70,17 +70,15 @@ MODELS = {
 
 
 def commit():
-    """The book's git commit ('-dirty' if files differ), or None."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    """The book's git commit ('-dirty' if tracked files differ), or None."""
     try:
-        sha, status = (subprocess.run(
-            ['git', *args], cwd=here, capture_output=True, text=True,
-            timeout=10, check=True).stdout.strip() for args in (
-                ['rev-parse', '--short', 'HEAD'],
-                ['status', '--porcelain', '--untracked-files=no']))
+        return subprocess.run(
+            ['git', 'describe', '--always', '--dirty', '--exclude=*'],
+            cwd=os.path.dirname(os.path.abspath(__file__)),
+            capture_output=True, text=True, timeout=10,
+            check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None  # no git, or not a git checkout
-    return sha + ('-dirty' if status else '')
 
 
 def machine():
