@@ -11,15 +11,15 @@ import shutil
 import threading
 
 import pytest
-import yaml
 
-from toc_order import ROOT, toc_files
+from toc_order import ROOT, toc_entries, toc_files
 
 SITE = ROOT / '_build' / 'html'
 SHOTS = ROOT / '_build' / 'screenshots'
 CHAPTERS = toc_files()
-TOC = yaml.safe_load((ROOT / '_toc.yml').read_text())
-PAGES = [TOC['root']] + [entry['file'] for entry in TOC['chapters']]
+# every page of the book in reading order ('intro', 'chapters/rnn-scratch')
+PAGES = [entry.path.relative_to(ROOT).with_suffix('').as_posix()
+         for entry in toc_entries()]
 
 webdriver = pytest.importorskip('selenium.webdriver')
 if not (shutil.which('chromium') and shutil.which('chromedriver')):

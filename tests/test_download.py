@@ -1,4 +1,5 @@
-"""Fetching and verifying the corpus, against a real local HTTP server."""
+"""Downloading the corpus: verifying it, caching it, and the errors a reader
+sees when that fails. Against a real local HTTP server."""
 import http.server
 import socket
 import threading

@@ -1,4 +1,7 @@
-"""Vocabulary, corpus and the two minibatch iterators of chapter 0."""
+"""The text pipeline of chapter 1 (text-sequence): the cleaned text, the
+vocabulary and corpus, the two minibatch iterators and the loader. (Its last
+test checks the MXNet thread and BLAS defaults set by importing d2lsave.)
+"""
 import os
 import subprocess
 import sys
