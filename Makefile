@@ -26,7 +26,7 @@ export OMP_NUM_THREADS ?= $(shell nproc)
 $(STAMP): $(REQUIREMENTS) requirements-common.txt $(LOCK) pyproject.toml
 	@$(PYTHON) tools/check_python.py
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip $(if $(LOCK),-c $(LOCK))
 	$(BIN)/python -m pip install --quiet -r $(REQUIREMENTS) $(if $(LOCK),-c $(LOCK))
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
@@ -54,7 +54,8 @@ lab: $(STAMP)
 
 # Re-pin requirements.lock after editing requirements*.txt: install
 # requirements.txt into a fresh venv outside the repository and record
-# `pip freeze`. Use Python 3.11, then run `make test` and commit the lock.
+# `pip freeze --all` (pip, setuptools and wheel too). Use Python 3.11, then
+# run `make test` and commit the lock.
 lock:
 	@$(PYTHON) tools/check_python.py
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
@@ -66,7 +67,7 @@ lock:
 	  echo "# Exact versions of every package the book is built and tested with"; \
 	  echo "# (Python $$("$$tmp/venv/bin/python" -c 'import platform; print(platform.python_version())'), Linux x86_64). The Makefile installs"; \
 	  echo "# requirements.txt (or requirements-gpu.txt) with this file as pip constraints."; \
-	  "$$tmp/venv/bin/python" -m pip freeze; } > requirements.lock.new; \
+	  "$$tmp/venv/bin/python" -m pip freeze --all; } > requirements.lock.new; \
 	mv requirements.lock.new requirements.lock; \
 	echo "make lock: wrote requirements.lock"
 
