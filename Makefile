@@ -45,12 +45,14 @@ test: $(STAMP)
 	$(BIN)/python -m pytest --durations=12
 
 # JupyterLab on the book (open chapters/*.ipynb), with the kernel `python3`
-# registered to run .venv's Python, and .venv/bin first on the PATH.
+# registered to run .venv's Python (JUPYTER_PATH puts that kernelspec before
+# any of the user's own `python3`), and .venv/bin first on the PATH.
+# Jupyter refuses root unless told: --allow-root when run as root.
 lab: $(STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3
 	PATH="$(abspath $(BIN)):$$PATH" \
 	JUPYTER_PATH="$(abspath $(VENV))/share/jupyter" \
-	  $(BIN)/jupyter-lab $(LAB_ARGS)
+	  $(BIN)/jupyter-lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # Re-pin requirements.lock after editing requirements*.txt: install
 # requirements.txt into a fresh venv outside the repository and record

@@ -11,9 +11,9 @@
  */
 (function () {
   'use strict';
-  const self = document.currentScript ||
+  const thisScript = document.currentScript ||
     document.querySelector('script[src*="lm-widget.js"]');
-  const MODELS_URL = new URL('../lm-models/', self.src);  // next to _static/
+  const MODELS_URL = new URL('../lm-models/', thisScript.src);  // _static/..
   const MAX_CHARS = 2000;
   const registry = () => (window.LM_MODELS = window.LM_MODELS || {});
 
@@ -45,7 +45,9 @@
       throw new Error(`${what}: expected ${length} numbers`);
     }
     const view = new DataView(new ArrayBuffer(bytes.length));
-    for (let i = 0; i < bytes.length; i++) view.setUint8(i, bytes.charCodeAt(i));
+    for (let i = 0; i < bytes.length; i++) {
+      view.setUint8(i, bytes.charCodeAt(i));
+    }
     const out = new Float32Array(length);
     for (let i = 0; i < length; i++) out[i] = view.getFloat32(4 * i, true);
     return out;

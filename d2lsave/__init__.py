@@ -9,6 +9,7 @@ from . import _env  # noqa: F401
 
 __all__ = [
     'set_seed',
+    'check_claim',
     'TIME_MACHINE_FILE',
     'TIME_MACHINE_SHA1',
     'TIME_MACHINE_BYTES',
@@ -21,32 +22,63 @@ __all__ = [
     'load_corpus_time_machine',
     'seq_data_iter_random',
     'seq_data_iter_sequential',
+    'check_positive_int',
     'SeqDataLoader',
+    'HeldOutText',
     'load_data_time_machine',
+    'ngram_perplexity',
+    'fit_add_k',
+    'compressed_bits_per_char',
+    'baselines',
     'get_params',
     'init_rnn_state',
     'rnn',
     'check_state',
     'RNNModelScratch',
+    'model_params',
+    'num_params',
     'check_prefix',
     'check_vocab',
+    'warm_up',
     'predict_ch8',
-    'model_params',
+    'perplexity',
+    'evaluate_ppl',
     'grad_clipping',
     'train_epoch_ch8',
-    'evaluate_ppl',
     'TrainingDiverged',
-    'update_uninterrupted',
+    'check_training',
+    'make_updater',
+    'check_divergence',
     'train_ch8',
+    'report_training',
+    'results_table',
+    'predict_sample',
     'RNNModel',
+    'gluon_lm',
     'copy_scratch_to_gluon',
     'RNNModelCompiled',
     'save_model',
     'load_model',
+    'rnn_step',
+    'new_param',
+    'gate_params',
+    'output_params',
+    'get_gru_params',
+    'init_gru_state',
+    'gru_step',
+    'run_cell',
+    'gru',
+    'get_lstm_params',
+    'init_lstm_state',
+    'lstm_step',
+    'lstm',
+    'gluon_to_scratch',
+    'CELLS',
     'get_deep_params',
-    'init_deep_rnn_state',
+    'init_deep_state',
+    'deep_forward',
     'deep_rnn',
-    'deep_rnn_scratch',
+    'scratch_lm',
 ]
 
 import sys
@@ -54,9 +86,13 @@ import sys
 d2lsave = sys.modules[__name__]
 
 
-# From chapters/text-sequence.ipynb, cell 2
+# From chapters/text-sequence.ipynb, cell 3
+import bz2
 import collections
+import gzip
 import hashlib
+import lzma
+import math
 import os
 import random
 import re
@@ -64,30 +100,16 @@ import shutil
 import urllib.request
 from pathlib import Path
 
-# MXNet reads these settings once, when it is imported (README: "Speed").
-# Use every core:
-os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count() or 1))
-# MXNet 1.9.1 bundles an OpenBLAS that does not recognise recent CPUs and
-# falls back to its slowest kernels (for a Pentium 4); on any CPU with AVX2
-# and FMA, its Haswell kernels are safe and multiply our matrices twice as
-# fast. (Set OPENBLAS_CORETYPE yourself to override this.)
-try:
-    with open('/proc/cpuinfo') as cpuinfo:
-        cpu_flags = next((line for line in cpuinfo
-                          if line.startswith('flags')), ':').split(':')[1]
-except OSError:  # not Linux: leave OpenBLAS alone
-    cpu_flags = ''
-if {'avx2', 'fma'} <= set(cpu_flags.split()):
-    os.environ.setdefault('OPENBLAS_CORETYPE', 'Haswell')
 import mxnet as mx
 import numpy as onp
+import pandas as pd
 from d2l import mxnet as d2l
 from mxnet import autograd, gluon, np, npx
 
 npx.set_np()
 
 
-# From chapters/text-sequence.ipynb, cell 4
+# From chapters/text-sequence.ipynb, cell 5
 def set_seed(seed=0):  #@save
     """Seed Python's, NumPy's and MXNet's random number generators.
 
@@ -98,13 +120,29 @@ def set_seed(seed=0):  #@save
     mx.random.seed(seed)
 
 
-# From chapters/text-sequence.ipynb, cell 6, section "Getting the corpus, safely"
+# From chapters/text-sequence.ipynb, cell 7
+def check_claim(holds, claim):  #@save
+    """Fail with the wording of `claim` unless `holds` is true.
+
+    The chapters call it, in cells hidden from the website, for every
+    statement of their text that rests on a computed number, so that
+    re-running a notebook re-checks its prose.
+
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches).
+    """
+    if not holds:
+        raise AssertionError(
+            f'The text says: "{claim}", but this run contradicts it. '
+            f'Compare the outputs with the text and fix whichever is wrong.')
+
+
+# From chapters/text-sequence.ipynb, cell 9, section "Getting the corpus, safely"
 TIME_MACHINE_FILE = 'timemachine.txt'
 TIME_MACHINE_SHA1 = '090b5e7e70c295757f55df93cb0a180b9691891a'
 TIME_MACHINE_BYTES = 178979
 
 
-# From chapters/text-sequence.ipynb, cell 7, section "Getting the corpus, safely"
+# From chapters/text-sequence.ipynb, cell 10, section "Getting the corpus, safely"
 class DataError(RuntimeError):  #@save
     """The corpus is missing, unreachable, or not the file it should be.
 
@@ -112,7 +150,7 @@ class DataError(RuntimeError):  #@save
     """
 
 
-# From chapters/text-sequence.ipynb, cell 7, section "Getting the corpus, safely"
+# From chapters/text-sequence.ipynb, cell 10, section "Getting the corpus, safely"
 def data_dir():  #@save
     """Return the data cache folder: `$D2LSAVE_DATA`, else the book's `data/`.
 
@@ -131,7 +169,7 @@ def data_dir():  #@save
     return Path.cwd() / 'data'
 
 
-# From chapters/text-sequence.ipynb, cell 7, section "Getting the corpus, safely"
+# From chapters/text-sequence.ipynb, cell 10, section "Getting the corpus, safely"
 def sha1sum(path):  #@save
     """Return the SHA-1 hex digest of a file.
 
@@ -144,7 +182,7 @@ def sha1sum(path):  #@save
     return digest.hexdigest()
 
 
-# From chapters/text-sequence.ipynb, cell 7, section "Getting the corpus, safely"
+# From chapters/text-sequence.ipynb, cell 10, section "Getting the corpus, safely"
 def download_time_machine(folder=None, url=None, timeout=30):  #@save
     """Return the path of a verified copy of The Time Machine.
 
@@ -195,7 +233,7 @@ def download_time_machine(folder=None, url=None, timeout=30):  #@save
         f'that holds it.')
 
 
-# From chapters/text-sequence.ipynb, cell 10, section "Cleaning and tokenizing"
+# From chapters/text-sequence.ipynb, cell 13, section "Cleaning and tokenizing"
 def read_time_machine():  #@save
     """Return the novel as one lowercase string of letters and single spaces.
 
@@ -205,7 +243,7 @@ def read_time_machine():  #@save
     return re.sub('[^A-Za-z]+', ' ', text).lower().strip()
 
 
-# From chapters/text-sequence.ipynb, cell 10, section "Cleaning and tokenizing"
+# From chapters/text-sequence.ipynb, cell 13, section "Cleaning and tokenizing"
 def tokenize(text, token='char'):  #@save
     """Split a string into a list of character or word tokens.
 
@@ -218,7 +256,7 @@ def tokenize(text, token='char'):  #@save
     raise ValueError(f"unknown token type {token!r}: use 'char' or 'word'")
 
 
-# From chapters/text-sequence.ipynb, cell 17, section "The vocabulary"
+# From chapters/text-sequence.ipynb, cell 20, section "The vocabulary"
 def load_corpus_time_machine():  #@save
     """Return (corpus, vocab): the novel as character indices, and its vocab.
 
@@ -229,7 +267,7 @@ def load_corpus_time_machine():  #@save
     return [vocab[token] for token in tokens], vocab
 
 
-# From chapters/text-sequence.ipynb, cell 20, section "Cutting the corpus into minibatches"
+# From chapters/text-sequence.ipynb, cell 23, section "Cutting the corpus into minibatches"
 def seq_data_iter_random(corpus, batch_size, num_steps):  #@save
     """Yield minibatches (X, Y) of windows taken from random positions.
 
@@ -251,7 +289,7 @@ def seq_data_iter_random(corpus, batch_size, num_steps):  #@save
     yield from zip(np.split(Xs, num_batches), np.split(Ys, num_batches))
 
 
-# From chapters/text-sequence.ipynb, cell 20, section "Cutting the corpus into minibatches"
+# From chapters/text-sequence.ipynb, cell 23, section "Cutting the corpus into minibatches"
 def seq_data_iter_sequential(corpus, batch_size, num_steps):  #@save
     """Yield minibatches (X, Y) in which each row continues the same row of
     the previous minibatch. Y is X shifted by one token.
@@ -270,7 +308,19 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps):  #@save
                    np.split(Ys[:, :end], num_batches, axis=1))
 
 
-# From chapters/text-sequence.ipynb, cell 25, section "The loader, with a held-out split"
+# From chapters/text-sequence.ipynb, cell 28, section "The loader, with a held-out split"
+def check_positive_int(**values):  #@save
+    """Raise ValueError unless every keyword argument is an int >= 1.
+
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with a held-out split".
+    """
+    for name, value in values.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f'{name} must be a positive integer, got '
+                             f'{value!r}')
+
+
+# From chapters/text-sequence.ipynb, cell 28, section "The loader, with a held-out split"
 class SeqDataLoader:  #@save
     """Minibatches (X, Y) of shape (batch_size, num_steps) over a corpus.
 
@@ -280,12 +330,7 @@ class SeqDataLoader:  #@save
     Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with a held-out split".
     """
     def __init__(self, corpus, batch_size, num_steps, use_random_iter=False):
-        for name, value in (('batch_size', batch_size),
-                            ('num_steps', num_steps)):
-            if not isinstance(value, int) or isinstance(value, bool) \
-                    or value < 1:
-                raise ValueError(f'{name} must be a positive integer, got '
-                                 f'{value!r}')
+        check_positive_int(batch_size=batch_size, num_steps=num_steps)
         needed = (batch_size + 1) * num_steps
         if len(corpus) < needed:
             raise ValueError(
@@ -298,32 +343,56 @@ class SeqDataLoader:  #@save
         self.heldout_iter = None
 
     def __iter__(self):
-        if self.use_random_iter:
-            return seq_data_iter_random(self.corpus, self.batch_size,
-                                        self.num_steps)
-        return seq_data_iter_sequential(self.corpus, self.batch_size,
-                                        self.num_steps)
+        sample = (seq_data_iter_random if self.use_random_iter
+                  else seq_data_iter_sequential)
+        return sample(self.corpus, self.batch_size, self.num_steps)
 
 
-# From chapters/text-sequence.ipynb, cell 25, section "The loader, with a held-out split"
+# From chapters/text-sequence.ipynb, cell 28, section "The loader, with a held-out split"
+class HeldOutText:  #@save
+    """Held-out tokens as one minibatch (X, Y): the corpus cut into equal,
+    contiguous rows (the largest number up to `max_rows` that divides its
+    length), so that Y holds every token exactly once and X is Y shifted by
+    one token. `context` is the token before `corpus`, X's first token.
+
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with a held-out split".
+    """
+    def __init__(self, corpus, context, max_rows=25):
+        if not corpus:
+            raise ValueError('the held-out corpus is empty')
+        self.corpus = corpus
+        self.batch_size = max(r for r in range(1, max_rows + 1)
+                              if len(corpus) % r == 0)
+        tokens = onp.array([context] + list(corpus))
+        rows = onp.arange(self.batch_size)[:, None] * (
+            len(corpus) // self.batch_size) + onp.arange(
+            len(corpus) // self.batch_size)
+        self.X, self.Y = np.array(tokens[rows]), np.array(tokens[rows + 1])
+
+    def __iter__(self):
+        yield self.X, self.Y
+
+
+# From chapters/text-sequence.ipynb, cell 28, section "The loader, with a held-out split"
 def load_data_time_machine(batch_size, num_steps,  #@save
                            use_random_iter=False, max_tokens=10000,
                            num_heldout=5000):
     """Return (train_iter, vocab) for The Time Machine.
 
     Training uses the first `max_tokens` characters (`None`: all but the
-    held-out part). The `num_heldout` characters that follow form a held-out
-    split, `train_iter.heldout_iter` (sequential; `None` if `num_heldout` is
-    0).
+    held-out part). The `num_heldout` characters that follow form the
+    held-out split `train_iter.heldout_iter` (a `HeldOutText`; `None` if
+    `num_heldout` is 0).
 
     Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with a held-out split".
     """
     corpus, vocab = load_corpus_time_machine()
     if max_tokens is None:
         max_tokens = len(corpus) - num_heldout
-    if not isinstance(max_tokens, int) or max_tokens < 1:
-        raise ValueError(f'max_tokens must be a positive integer or None '
-                         f'(the whole corpus), got {max_tokens!r}')
+    check_positive_int(max_tokens=max_tokens)
+    if not isinstance(num_heldout, int) or num_heldout < 0:
+        raise ValueError(f'num_heldout must be an integer >= 0, got '
+                         f'{num_heldout!r}')
     if max_tokens + num_heldout > len(corpus):
         raise ValueError(
             f'max_tokens={max_tokens} plus num_heldout={num_heldout} exceeds '
@@ -332,35 +401,102 @@ def load_data_time_machine(batch_size, num_steps,  #@save
     train_iter = SeqDataLoader(corpus[:max_tokens], batch_size, num_steps,
                                use_random_iter)
     if num_heldout:
-        train_iter.heldout_iter = SeqDataLoader(
-            corpus[max_tokens:max_tokens + num_heldout], batch_size,
-            num_steps)
+        train_iter.heldout_iter = HeldOutText(
+            corpus[max_tokens:max_tokens + num_heldout],
+            context=corpus[max_tokens - 1])
     return train_iter, vocab
 
 
+# From chapters/text-sequence.ipynb, cell 31, section "How hard is the task? Baselines"
+def ngram_perplexity(train, heldout, n, k, vocab_size):  #@save
+    """Perplexity on the string `heldout` of an add-k smoothed character
+    n-gram model counted on the string `train`.
+
+    P(c | h) = (count(h c) + k) / (count(h) + k * vocab_size), where h is
+    the n - 1 characters before c; at the start of `heldout` they come from
+    the end of `train`.
+
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "How hard is the task? Baselines".
+    """
+    grams = collections.Counter(train[i:i + n]
+                                for i in range(len(train) - n + 1))
+    contexts = collections.Counter()
+    for gram, count in grams.items():
+        contexts[gram[:-1]] += count
+    text = train[len(train) - n + 1:] + heldout  # n - 1 characters of context
+    log_prob = sum(
+        math.log((grams[text[i:i + n]] + k)
+                 / (contexts[text[i:i + n - 1]] + k * vocab_size))
+        for i in range(len(heldout)))
+    return math.exp(-log_prob / len(heldout))
+
+
+# From chapters/text-sequence.ipynb, cell 31, section "How hard is the task? Baselines"
+def fit_add_k(train, n, vocab_size, candidates=(1, 0.3, 0.1, 0.03, 0.01)):  #@save
+    """Choose k for an n-gram model on `train` alone: count on its first
+    90%, and return the candidate with the lowest perplexity on the rest.
+
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "How hard is the task? Baselines".
+    """
+    cut = len(train) * 9 // 10
+    return min(candidates, key=lambda k: ngram_perplexity(
+        train[:cut], train[cut:], n, k, vocab_size))
+
+
+# From chapters/text-sequence.ipynb, cell 31, section "How hard is the task? Baselines"
+def compressed_bits_per_char(train, heldout, compress):  #@save
+    """Bits per character that `compress` (bytes -> bytes) spends on the
+    string `heldout` when it comes after the string `train`.
+
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "How hard is the task? Baselines".
+    """
+    extra = (len(compress((train + heldout).encode()))
+             - len(compress(train.encode())))
+    return 8 * extra / len(heldout)
+
+
+# From chapters/text-sequence.ipynb, cell 31, section "How hard is the task? Baselines"
+def baselines(train_iter, vocab, max_n=4):  #@save
+    """Held-out perplexities of simple models on `train_iter`'s split:
+    uniform, add-k n-grams for n = 1..max_n, and gzip, bz2 and lzma
+    (2 ** bits per character). Returns a dict name -> perplexity.
+
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "How hard is the task? Baselines".
+    """
+    train, heldout = (''.join(vocab.to_tokens(list(corpus))) for corpus in
+                      (train_iter.corpus, train_iter.heldout_iter.corpus))
+    V = len(vocab)
+    result = {'uniform': float(V)}
+    for n in range(1, max_n + 1):
+        result[f'{n}-gram'] = ngram_perplexity(
+            train, heldout, n, fit_add_k(train, n, V), V)
+    for compress in (gzip.compress, bz2.compress, lzma.compress):
+        name = compress.__module__
+        result[name] = 2 ** compressed_bits_per_char(train, heldout, compress)
+    return result
+
+
 # From chapters/rnn-scratch.ipynb, cell 3
-import math
-import signal
-import threading
+import statistics
+import time
+
+
+from d2lsave.support import TrainingPlot, ctrl_c_deferred, global_norm
 
 
 # From chapters/rnn-scratch.ipynb, cell 9, section "The model"
 def get_params(vocab_size, num_hiddens, ctx):  #@save
     """Return the RNN's parameters [W_xh, W_hh, b_h, W_hq, b_q] on `ctx`.
 
-    Weights are drawn from N(0, 0.01^2), biases are zero, and every
-    parameter has a gradient buffer attached.
+    Weight matrices are drawn from N(0, 0.01^2), biases start at zero, and
+    each array gets a buffer for its gradient.
 
     Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "The model".
     """
-    def normal(shape):
-        return np.random.normal(scale=0.01, size=shape, ctx=ctx)
-
-    params = [normal((vocab_size, num_hiddens)),   # W_xh
-              normal((num_hiddens, num_hiddens)),  # W_hh
-              np.zeros(num_hiddens, ctx=ctx),      # b_h
-              normal((num_hiddens, vocab_size)),   # W_hq
-              np.zeros(vocab_size, ctx=ctx)]       # b_q
+    shapes = [(vocab_size, num_hiddens), (num_hiddens, num_hiddens),
+              (num_hiddens,), (num_hiddens, vocab_size), (vocab_size,)]
+    params = [np.random.normal(0, 0.01, shape, ctx=ctx) if len(shape) == 2
+              else np.zeros(shape, ctx=ctx) for shape in shapes]
     for param in params:
         param.attach_grad()
     return params
@@ -412,35 +548,57 @@ class RNNModelScratch:  #@save
     """A recurrent language model built from explicit parameters.
 
     `get_params(vocab_size, num_hiddens, ctx)` makes the parameters,
-    `init_state(batch_size, num_hiddens, ctx)` the initial state, and
-    `forward_fn(inputs, state, params)` runs the network over one-hot inputs.
+    `init_state(batch_size, num_hiddens, ctx)` the initial state (a tuple),
+    and `forward_fn(inputs, state, params)` runs the network over one-hot
+    inputs. They default to this chapter's tanh RNN.
 
     Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "The model".
     """
-    def __init__(self, vocab_size, num_hiddens, ctx, get_params, init_state,
-                 forward_fn):
-        if not isinstance(num_hiddens, int) or num_hiddens < 1:
-            raise ValueError(f'num_hiddens must be a positive integer, got '
-                             f'{num_hiddens!r}')
-        self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
+    def __init__(self, vocab_size, num_hiddens, ctx, get_params=get_params,
+                 init_state=init_rnn_state, forward_fn=rnn):
+        d2lsave.check_positive_int(vocab_size=vocab_size,
+                                   num_hiddens=num_hiddens)
         self.params = get_params(vocab_size, num_hiddens, ctx)
+        self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
         self.init_state, self.forward_fn = init_state, forward_fn
-        self._state_shapes = {}
 
     def __call__(self, X, state):
-        batch_size = X.shape[0]
-        if batch_size not in self._state_shapes:  # computed once per size
-            self._state_shapes[batch_size] = [
-                s.shape for s in self.begin_state(batch_size, state[0].ctx)]
-        check_state(state, self._state_shapes[batch_size], batch_size)
+        """Run the model on token indices `X` (batch_size, num_steps) from
+        `state`; return the logits (num_steps * batch_size, vocab_size) and
+        the new state."""
+        fresh = self.begin_state(X.shape[0], X.ctx)
+        check_state(state, [s.shape for s in fresh], X.shape[0])
         return self.forward_fn(npx.one_hot(X.T, self.vocab_size), state,
                                self.params)
 
     def begin_state(self, batch_size, ctx):
+        """Return the state before any input: a tuple of zero arrays."""
         return self.init_state(batch_size, self.num_hiddens, ctx)
 
 
-# From chapters/rnn-scratch.ipynb, cell 17, section "Generating text"
+# From chapters/rnn-scratch.ipynb, cell 13, section "The model"
+def model_params(model):  #@save
+    """Return the arrays that training updates: a scratch model's `params`,
+    or the data of a Gluon block's parameters that have gradients.
+
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "The model".
+    """
+    if not isinstance(model, gluon.Block):
+        return model.params
+    return [param.data() for param in model.collect_params().values()
+            if param.grad_req != 'null']
+
+
+# From chapters/rnn-scratch.ipynb, cell 13, section "The model"
+def num_params(model):  #@save
+    """Return the number of trained parameters (array elements) of a model.
+
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "The model".
+    """
+    return sum(p.size for p in model_params(model))
+
+
+# From chapters/rnn-scratch.ipynb, cell 18, section "Generating text"
 def check_prefix(prefix, vocab):  #@save
     """Raise ValueError unless `prefix` is a non-empty string of known tokens.
 
@@ -458,7 +616,7 @@ def check_prefix(prefix, vocab):  #@save
             f'prefix and replace other characters with spaces.')
 
 
-# From chapters/rnn-scratch.ipynb, cell 17, section "Generating text"
+# From chapters/rnn-scratch.ipynb, cell 18, section "Generating text"
 def check_vocab(model, vocab):  #@save
     """Raise ValueError if the model was built for another vocabulary size.
 
@@ -470,7 +628,22 @@ def check_vocab(model, vocab):  #@save
                          f'model with vocab_size=len(vocab).')
 
 
-# From chapters/rnn-scratch.ipynb, cell 17, section "Generating text"
+# From chapters/rnn-scratch.ipynb, cell 18, section "Generating text"
+def warm_up(prefix, model, vocab, ctx):  #@save
+    """Feed all but the last character of `prefix` to `model`; return the
+    state and the last character as a (1, 1) input.
+
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Generating text".
+    """
+    check_prefix(prefix, vocab)
+    check_vocab(model, vocab)
+    state = model.begin_state(batch_size=1, ctx=ctx)
+    if len(prefix) > 1:
+        _, state = model(np.array([vocab[list(prefix[:-1])]], ctx=ctx), state)
+    return state, np.array([[vocab[prefix[-1]]]], ctx=ctx)
+
+
+# From chapters/rnn-scratch.ipynb, cell 18, section "Generating text"
 def predict_ch8(prefix, num_preds, model, vocab, ctx):  #@save
     """Return `prefix` followed by `num_preds` characters the model predicts.
 
@@ -481,212 +654,293 @@ def predict_ch8(prefix, num_preds, model, vocab, ctx):  #@save
 
     Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Generating text".
     """
-    check_prefix(prefix, vocab)
-    check_vocab(model, vocab)
-    never_unk = np.zeros((1, len(vocab)), ctx=ctx)
-    never_unk[0, vocab.unk] = -1e9
-    state = model.begin_state(batch_size=1, ctx=ctx)
-    if len(prefix) > 1:  # warm-up on all but the last prefix character
-        warm = np.array([vocab[list(prefix[:-1])]], ctx=ctx)
-        _, state = model(warm, state)
-    X = np.array([[vocab[prefix[-1]]]], ctx=ctx)
-    predicted = []
+    state, X = warm_up(prefix, model, vocab, ctx)
+    no_unk = np.zeros((1, len(vocab)), ctx=ctx)
+    no_unk[0, vocab.unk] = -math.inf  # <unk> can never be the argmax
+    chosen = []
     for _ in range(num_preds):
-        Y, state = model(X, state)
-        X = (Y + never_unk).argmax(axis=1).reshape(1, 1)  # on the device
-        predicted.append(X)
-    if not predicted:
+        logits, state = model(X, state)
+        X = (logits + no_unk).argmax(axis=1).reshape(1, 1)  # stays on ctx
+        chosen.append(X)
+    if not chosen:
         return prefix
-    indices = np.concatenate(predicted).reshape(-1).asnumpy()
-    return prefix + ''.join(vocab.idx_to_token[int(i)] for i in indices)
+    indices = np.concatenate(chosen).reshape(-1).asnumpy().astype(int)
+    return prefix + ''.join(vocab.to_tokens(indices.tolist()))
 
 
-# From chapters/rnn-scratch.ipynb, cell 22, section "Exploding gradients and clipping"
-def model_params(model):  #@save
-    """Return the parameter arrays of a scratch model or a Gluon block.
+# From chapters/rnn-scratch.ipynb, cell 22, section "Loss and perplexity"
+def perplexity(total_loss, num_tokens):  #@save
+    """exp(total_loss / num_tokens); inf if that is NaN or overflows.
 
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Exploding gradients and clipping".
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Loss and perplexity".
     """
-    if isinstance(model, gluon.Block):
-        return [p.data() for p in model.collect_params().values()
-                if p.grad_req != 'null']
-    return model.params
+    mean = total_loss / num_tokens
+    return math.exp(mean) if mean < 700 else math.inf  # NaN < 700 is False
 
 
-# From chapters/rnn-scratch.ipynb, cell 22, section "Exploding gradients and clipping"
-def grad_clipping(model, theta):  #@save
-    """Rescale all gradients together so that their global L2 norm <= theta.
-
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Exploding gradients and clipping".
-    """
-    grads = [p.grad for p in model_params(model)]
-    sums = mx.nd.multi_sum_sq(*[g.as_nd_ndarray() for g in grads],
-                              num_arrays=len(grads))  # one sum per gradient
-    norm = np.sqrt(sums.as_np_ndarray().sum())
-    scale = np.minimum(theta / norm, 1)  # 1 when the norm is within theta
-    for g in grads:
-        g *= scale
-
-
-# From chapters/rnn-scratch.ipynb, cell 24, section "Training"
-def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
-                    use_random_iter, theta=1):
-    """Train one epoch; return (perplexity, tokens per second).
-
-    The perplexity is inf when the loss is NaN, infinite or too large for
-    its exponential.
-
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
-    """
-    state, timer = None, d2l.Timer()
-    total, num_tokens = np.zeros(1, ctx=ctx), 0
-    for X, Y in train_iter:
-        if state is None or use_random_iter:
-            state = model.begin_state(batch_size=X.shape[0], ctx=ctx)
-        else:
-            state = [s.detach() for s in state]
-        X, y = X.as_in_ctx(ctx), Y.T.reshape(-1).as_in_ctx(ctx)
-        with autograd.record():
-            y_hat, state = model(X, state)
-            l = loss(y_hat, y).mean()
-        l.backward()
-        if theta is not None:
-            grad_clipping(model, theta)
-        updater(batch_size=1)
-        total += l * y.size
-        num_tokens += y.size
-    mean_loss = float(total[0]) / num_tokens  # the one wait per epoch
-    perplexity = math.exp(mean_loss) if mean_loss < 700 else math.inf
-    return perplexity, num_tokens / timer.stop()
-
-
-# From chapters/rnn-scratch.ipynb, cell 24, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 22, section "Loss and perplexity"
 def evaluate_ppl(model, data_iter, ctx):  #@save
-    """Return the perplexity of `model` on `data_iter`, read sequentially.
+    """Return the perplexity of `model` on `data_iter`, read in order, with
+    the state carried from one minibatch to the next.
 
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Loss and perplexity".
     """
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     state, total, num_tokens = None, np.zeros(1, ctx=ctx), 0
     for X, Y in data_iter:
         if state is None:
             state = model.begin_state(batch_size=X.shape[0], ctx=ctx)
-        y_hat, state = model(X.as_in_ctx(ctx), state)
-        total += loss(y_hat, Y.T.reshape(-1).as_in_ctx(ctx)).sum()
+        logits, state = model(X.as_in_ctx(ctx), state)
+        total += loss(logits, Y.T.reshape(-1).as_in_ctx(ctx)).sum()
         num_tokens += Y.size
-    return math.exp(min(float(total[0]) / num_tokens, 700))
+    return perplexity(float(total[0]), num_tokens)
 
 
-# From chapters/rnn-scratch.ipynb, cell 26, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 30, section "Exploding gradients and clipping"
+def grad_clipping(model, theta):  #@save
+    """Rescale all gradients together so that their global L2 norm <= theta.
+
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Exploding gradients and clipping".
+    """
+    grads = [param.grad for param in model_params(model)]
+    scale = np.minimum(theta / global_norm(grads), 1)  # 1 if within theta
+    for grad in grads:
+        grad *= scale
+
+
+# From chapters/rnn-scratch.ipynb, cell 32, section "Training"
+def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
+                    use_random_iter, theta=1):
+    """Train one epoch; return (perplexity, tokens per second).
+
+    `updater(batch_size)` applies one update from the gradients; `theta` is
+    the clipping threshold (None: no clipping).
+
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
+    """
+    start, state = time.perf_counter(), None
+    total_loss, num_tokens = np.zeros(1, ctx=ctx), 0
+    for X, Y in train_iter:
+        if use_random_iter or state is None:  # unrelated windows: start anew
+            state = model.begin_state(batch_size=X.shape[0], ctx=ctx)
+        else:  # the same rows continue: keep the values, cut the gradient
+            state = tuple(s.detach() for s in state)
+        X, y = X.as_in_ctx(ctx), Y.T.reshape(-1).as_in_ctx(ctx)
+        with autograd.record():
+            logits, state = model(X, state)
+            l = loss(logits, y).mean()
+        l.backward()
+        if theta is not None:
+            grad_clipping(model, theta)
+        updater(batch_size=1)  # the loss is already a mean
+        total_loss += l * y.size
+        num_tokens += y.size
+    seconds = time.perf_counter() - start  # float() below waits for the device
+    return perplexity(float(total_loss[0]), num_tokens), num_tokens / seconds
+
+
+# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
 class TrainingDiverged(RuntimeError):  #@save
-    """The training loss became NaN or infinite.
+    """The training loss became NaN or infinite, or absurdly large.
 
     Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
     """
 
 
-# From chapters/rnn-scratch.ipynb, cell 26, section "Training"
-def update_uninterrupted(updater, batch_size):  #@save
-    """Run one parameter update; a Ctrl-C (SIGINT) arriving meanwhile takes
-    effect only after the update, so no parameter is left half-updated.
-
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return updater(batch_size=batch_size)  # handlers: main thread only
-    caught = []
-    previous = signal.signal(signal.SIGINT, lambda *args: caught.append(args))
-    try:
-        updater(batch_size=batch_size)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:  # now act on it as the previous handler would have
-        if callable(previous):
-            previous(*caught[0])
-        elif previous == signal.SIG_DFL:
-            raise KeyboardInterrupt
-
-
-# From chapters/rnn-scratch.ipynb, cell 26, section "Training"
-def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
-              use_random_iter=False, theta=1, heldout_iter=None,
-              plot_every=10, prefixes=('time traveller', 'traveller')):
-    """Train a language model; plot and return its progress.
-
-    Every `plot_every` epochs it plots the perplexity and prints a
-    continuation of `prefixes[0]`; at the end it continues every prefix.
-    Returns a dict with `perplexity`, `heldout_perplexity` (or None),
-    `tokens_per_sec` (median over epochs) and `history` (per-epoch lists).
-    Raises TrainingDiverged, with the history in `error.result`, when the
-    loss becomes NaN or infinite or the perplexity exceeds 1000 times the
-    vocabulary size. On Ctrl-C it says where it stopped and
-    re-raises; the model keeps the weights of its last finished minibatch.
+# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
+def check_training(model, vocab, lr, num_epochs, prefixes, plot_every):  #@save
+    """Raise ValueError for arguments of `train_ch8` that cannot work.
 
     Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
     """
     if not (isinstance(lr, (int, float)) and lr > 0):
         raise ValueError(f'lr must be a positive number, got {lr!r}')
-    if not isinstance(num_epochs, int) or num_epochs < 1:
-        raise ValueError(f'num_epochs must be an integer >= 1, got '
-                         f'{num_epochs!r}')
+    d2lsave.check_positive_int(num_epochs=num_epochs, plot_every=plot_every)
     check_vocab(model, vocab)
     for prefix in prefixes:  # fail now, not after the first epochs
         check_prefix(prefix, vocab)
-    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+
+
+# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
+def make_updater(model, lr, optimizer='sgd'):  #@save
+    """Return updater(batch_size): one uninterruptible parameter update.
+
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
+    """
     if isinstance(model, gluon.Block):
-        step = gluon.Trainer(model.collect_params(), 'sgd',
+        step = gluon.Trainer(model.collect_params(), optimizer,
                              {'learning_rate': lr}).step
-    else:
+    elif optimizer == 'sgd':
         def step(batch_size):
             d2l.sgd(model.params, lr, batch_size)
+    else:
+        raise ValueError(f'scratch models train with optimizer="sgd" only, '
+                         f'got {optimizer!r}; use a Gluon model for others')
 
     def updater(batch_size):
-        update_uninterrupted(step, batch_size)
+        with ctrl_c_deferred():
+            step(batch_size)
+    return updater
 
-    legend = ['train'] + (['held-out'] if heldout_iter else [])
-    animator = d2l.Animator(xlabel='epoch', ylabel='perplexity',
-                            legend=legend, xlim=[1, num_epochs])
-    history = {'epoch': [], 'train': [], 'heldout': [], 'speed': []}
-    result = {'history': history, 'heldout_perplexity': None}
-    for epoch in range(1, num_epochs + 1):
-        try:
+
+# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
+def check_divergence(ppl, epoch, vocab, lr, theta, result):  #@save
+    """Raise TrainingDiverged (with `result` attached) if `ppl` is NaN,
+    infinite or over 1000 times the vocabulary size.
+
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
+    """
+    if ppl <= 1000 * len(vocab):  # False for NaN
+        return
+    error = TrainingDiverged(
+        f'training diverged in epoch {epoch}: the perplexity is {ppl:.3g}, '
+        f'over 1000 times that of guessing among {len(vocab)} tokens '
+        f'(lr={lr}, gradient clipping theta={theta}). Lower the learning '
+        f'rate or clip gradients (theta=1), then retrain a fresh model.')
+    error.result = result
+    raise error
+
+
+# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
+def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
+              use_random_iter=False, theta=1, heldout_iter=None,
+              plot_every=10, prefixes=('time traveller', 'traveller'),
+              optimizer='sgd', keep_best=False, verbose=True):
+    """Train a language model; return a dict of its results.
+
+    Every `plot_every` epochs, and after the last, it measures the held-out
+    perplexity on `heldout_iter` (default: `train_iter.heldout_iter`) and,
+    if `verbose`, plots both perplexities with a continuation of
+    `prefixes[0]`. With `keep_best=True` the model ends with the parameters
+    of its best held-out evaluation. `optimizer`: a Gluon optimizer name
+    for Gluon models; scratch models use SGD. `verbose=False`: no plot, no
+    printing, no samples.
+
+    The result has `perplexity` (training, last epoch),
+    `heldout_perplexity` (last evaluation), `best_heldout` and
+    `best_epoch`, `tokens_per_sec` (median over the epochs after the first
+    two), `wall_tokens_per_sec` (tokens trained / seconds of the whole
+    call), `seconds`, `samples` ({epoch: text}) and `history`: a dict of
+    equal-length lists, one entry per epoch, with keys 'epoch', 'train',
+    'heldout' (None between evaluations) and 'tokens_per_sec'.
+    Raises ValueError for arguments that cannot work and TrainingDiverged
+    (results so far in `error.result`) when training diverges. On Ctrl-C
+    the model keeps the weights of its last finished minibatch.
+
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
+    """
+    check_training(model, vocab, lr, num_epochs, prefixes, plot_every)
+    if heldout_iter is None:
+        heldout_iter = getattr(train_iter, 'heldout_iter', None)
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    updater = make_updater(model, lr, optimizer)
+    plot = TrainingPlot(num_epochs, heldout_iter is not None) if verbose \
+        else None
+    history = {'epoch': [], 'train': [], 'heldout': [], 'tokens_per_sec': []}
+    result = {'history': history, 'samples': {}, 'best_heldout': math.inf,
+              'best_epoch': None, 'heldout_perplexity': None}
+    best_params, start, epoch = None, time.perf_counter(), 0
+    try:
+        for epoch in range(1, num_epochs + 1):
             ppl, speed = train_epoch_ch8(model, train_iter, loss, updater,
                                          ctx, use_random_iter, theta)
-        except KeyboardInterrupt:
-            print(f'interrupted in epoch {epoch} after {epoch - 1} finished '
-                  f'epoch(s): the model keeps the weights of its last '
-                  f'finished minibatch; call train_ch8 again to continue.')
-            raise
-        if ppl > 1000 * len(vocab):  # NaN, inf, or absurdly worse than chance
-            result.update(perplexity=history['train'][-1] if history['train']
-                          else ppl, tokens_per_sec=speed)
-            error = TrainingDiverged(
-                f'training diverged in epoch {epoch}: the perplexity is '
-                f'{ppl:.3g}, over 1000 times that of guessing among '
-                f'{len(vocab)} tokens (lr={lr}, gradient clipping '
-                f'theta={theta}). Lower the learning rate or clip gradients '
-                f'(theta=1), then retrain from a fresh model.')
-            error.result = result
-            raise error
-        history['epoch'].append(epoch)
-        history['train'].append(ppl)
-        history['speed'].append(speed)
-        if epoch % plot_every == 0 or epoch == num_epochs:
-            held = (evaluate_ppl(model, heldout_iter, ctx) if heldout_iter
-                    else None)
-            history['heldout'].append((epoch, held))
-            print(f'epoch {epoch}: perplexity {ppl:.1f}', predict_ch8(
-                prefixes[0], 50, model, vocab, ctx))
-            animator.add(epoch, [ppl, held] if held else [ppl])
-    speed = sorted(history['speed'])[len(history['speed']) // 2]
-    result.update(perplexity=ppl, tokens_per_sec=speed,
-                  heldout_perplexity=history['heldout'][-1][1])
-    held = (f', held-out {result["heldout_perplexity"]:.1f}'
-            if heldout_iter else '')
-    print(f'perplexity {ppl:.1f}{held}, {speed:.1f} tokens/sec on {ctx}')
+            check_divergence(ppl, epoch, vocab, lr, theta, result)
+            held = None
+            if epoch % plot_every == 0 or epoch == num_epochs:
+                if heldout_iter is not None:
+                    held = evaluate_ppl(model, heldout_iter, ctx)
+                    result['heldout_perplexity'] = held
+                    if held < result['best_heldout']:
+                        result.update(best_heldout=held, best_epoch=epoch)
+                        if keep_best:
+                            best_params = [p.copy()
+                                           for p in model_params(model)]
+                if verbose:
+                    sample = predict_ch8(prefixes[0], 50, model, vocab, ctx)
+                    result['samples'][epoch] = sample
+                    plot.add(epoch, ppl, held, sample)
+            for key, value in zip(history, (epoch, ppl, held, speed)):
+                history[key].append(value)
+    except KeyboardInterrupt:
+        print(f'interrupted in epoch {epoch}: the model keeps the weights of '
+              f'its last finished minibatch; call train_ch8 again to go on.')
+        raise
+    if best_params is not None:  # early stopping: back to the best epoch
+        for param, best in zip(model_params(model), best_params):
+            param[:] = best
+    seconds = time.perf_counter() - start
+    speeds = history['tokens_per_sec']
+    result.update(perplexity=ppl, seconds=seconds,
+                  tokens_per_sec=statistics.median(speeds[2:] or speeds),
+                  wall_tokens_per_sec=num_epochs * len(train_iter.corpus)
+                  / seconds)
+    if verbose:
+        report_training(result, model, vocab, ctx, prefixes, keep_best)
+    return result
+
+
+# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
+def report_training(result, model, vocab, ctx, prefixes, keep_best=False):  #@save
+    """Print the results of `train_ch8`: one line of numbers, a few of the
+    samples taken during training, and a continuation of each prefix.
+
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
+    """
+    held = ''
+    if result['best_epoch'] is not None:
+        held = (f', held-out {result["heldout_perplexity"]:.1f} (best '
+                f'{result["best_heldout"]:.1f} in epoch '
+                f'{result["best_epoch"]}'
+                + (', restored)' if keep_best else ')'))
+    print(f'perplexity {result["perplexity"]:.1f}{held}, '
+          f'{result["tokens_per_sec"]:.1f} tokens/sec on {ctx}')
+    epochs = list(result['samples'])
+    for epoch in sorted({epochs[(len(epochs) - 1) * i // 3] for i in range(4)}):
+        print(f'epoch {epoch}: {result["samples"][epoch]}')
     for prefix in prefixes:
         print(predict_ch8(prefix, 50, model, vocab, ctx))
-    return result
+
+
+# From chapters/rnn-scratch.ipynb, cell 40, section "Reading the results against the baselines"
+def results_table(runs, baselines):  #@save
+    """A table of training runs (name -> result of `train_ch8`) followed by
+    baselines (name -> held-out perplexity), with bits per character.
+
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Reading the results against the baselines".
+    """
+    rows = {name: {'train perplexity': r['perplexity'],
+                   'held-out (last)': r['heldout_perplexity'],
+                   'held-out (best)': r['best_heldout'],
+                   'best epoch': r['best_epoch']}
+            for name, r in runs.items()}
+    rows.update({f'baseline: {name}': {'held-out (last)': ppl,
+                                       'held-out (best)': ppl}
+                 for name, ppl in baselines.items()})
+    table = pd.DataFrame.from_dict(rows, orient='index')
+    table['bits/char (best)'] = onp.log2(table['held-out (best)'])
+    return table.round(2)
+
+
+# From chapters/rnn-scratch.ipynb, cell 46, section "Sampling with a temperature"
+def predict_sample(prefix, num_preds, model, vocab, ctx, temperature=1.0):  #@save
+    """Like `predict_ch8`, but draw each character from the softmax of the
+    logits divided by `temperature` (> 0); never `<unk>`.
+
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Sampling with a temperature".
+    """
+    if not temperature > 0:
+        raise ValueError(f'temperature must be > 0, got {temperature!r}; '
+                         f'use predict_ch8 for the most likely characters')
+    state, X = warm_up(prefix, model, vocab, ctx)
+    text = prefix
+    for _ in range(num_preds):
+        logits, state = model(X, state)
+        probs = npx.softmax(logits[0] / temperature).asnumpy()
+        probs[vocab.unk] = 0
+        index = random.choices(range(len(vocab)), weights=probs.tolist())[0]
+        text += vocab.idx_to_token[index]
+        X = np.array([[index]], ctx=ctx)
+    return text
 
 
 # From chapters/rnn-concise.ipynb, cell 4
@@ -698,55 +952,97 @@ from mxnet.gluon import nn
 
 # From chapters/rnn-concise.ipynb, cell 9, section "The model"
 class RNNModel(gluon.HybridBlock):  #@save
-    """A language model: one-hot inputs, a Gluon recurrent layer, a Dense
-    output layer applied to the hidden state of every step.
+    """A language model: one-hot inputs, a Gluon recurrent layer, and a
+    Dense layer that turns each step's hidden state into logits.
+
+    `rnn_layer` is an `rnn.RNN`, `rnn.GRU` or `rnn.LSTM` (any number of
+    layers). The model hybridizes itself with static_alloc and static_shape
+    (the fastest setting measured in Chapter 3); `hybridize=False` keeps it
+    imperative.
 
     Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "The model".
     """
-    def __init__(self, rnn_layer, vocab_size, **kwargs):
+    def __init__(self, rnn_layer, vocab_size, hybridize=True, **kwargs):
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
-        with self.name_scope():
+        with self.name_scope():  # registers both layers' parameters
             self.rnn = rnn_layer
             self.dense = nn.Dense(vocab_size, flatten=False)
+        if hybridize:
+            self.hybridize(static_alloc=True, static_shape=True)
 
     def __call__(self, X, state):
-        wanted = [info['shape'] for info in self.rnn.state_info(X.shape[0])]
-        d2lsave.check_state(state, wanted, X.shape[0])
-        return super().__call__(X, state)
+        """Run on token indices `X` (batch_size, num_steps) from `state`;
+        return the logits (num_steps * batch_size, vocab_size) and the new
+        state (a tuple)."""
+        expected = [info['shape'] for info in self.rnn.state_info(X.shape[0])]
+        d2lsave.check_state(state, expected, X.shape[0])
+        logits, state = super().__call__(X, list(state))
+        return logits, tuple(state)
 
     def hybrid_forward(self, F, X, state):
-        Y, state = self.rnn(F.npx.one_hot(X.T, self.vocab_size), state)
-        return self.dense(Y).reshape(-1, self.vocab_size), state
+        hiddens, state = self.rnn(F.npx.one_hot(X.T, self.vocab_size), state)
+        return self.dense(hiddens).reshape(-1, self.vocab_size), state
 
-    def begin_state(self, *args, **kwargs):
-        return self.rnn.begin_state(*args, **kwargs)
+    def begin_state(self, batch_size, ctx):
+        """Return the state before any input: a tuple of zero arrays of shape
+        (num_layers, batch_size, num_hiddens), one for an RNN or GRU, two
+        (hidden state, memory cell) for an LSTM."""
+        return tuple(self.rnn.begin_state(batch_size=batch_size, ctx=ctx))
 
 
-# From chapters/rnn-concise.ipynb, cell 11, section "The same model as chapter 1"
+# From chapters/rnn-concise.ipynb, cell 11, section "The model"
+def gluon_lm(cell, vocab_size, num_hiddens, ctx, num_layers=1, dropout=0.0,  #@save
+             initializer=None):
+    """Build an initialized `RNNModel` on `ctx` around a Gluon layer.
+
+    `cell` is 'rnn' (tanh), 'gru' or 'lstm'; `dropout` applies between
+    layers; weights start from `initializer` (default N(0, 0.01^2), biases
+    zero).
+
+    Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "The model".
+    """
+    layers = {'rnn': gluon.rnn.RNN, 'gru': gluon.rnn.GRU,
+              'lstm': gluon.rnn.LSTM}
+    if cell not in layers:
+        raise ValueError(f'cell must be one of {sorted(layers)}, got {cell!r}')
+    d2lsave.check_positive_int(vocab_size=vocab_size, num_hiddens=num_hiddens,
+                               num_layers=num_layers)
+    options = {'activation': 'tanh'} if cell == 'rnn' else {}
+    layer = layers[cell](num_hiddens, num_layers=num_layers, dropout=dropout,
+                         input_size=vocab_size, **options)
+    model = RNNModel(layer, vocab_size)
+    model.initialize(initializer or init.Normal(0.01), ctx=ctx)
+    return model
+
+
+# From chapters/rnn-concise.ipynb, cell 13, section "The same function as the scratch model"
 def copy_scratch_to_gluon(params, model):  #@save
-    """Copy scratch RNN parameters into an `RNNModel(rnn.RNN(...))`.
+    """Copy a scratch model's parameters into an initialized `RNNModel`.
 
-    `params` is [W_xh, W_hh, b_h] for each layer, then [W_hq, b_q] (the
-    layout of chapter 1, and of chapter 3 for several layers). The Gluon
-    model's parameters must be initialized.
+    `params` holds, per layer, [W_x, W_h, b] (Chapter 2's tanh RNN, whose
+    b goes to Gluon's i2h bias) or [W_x, W_h, b_x, b_h] (gated cells), with
+    Gluon's gate order, then the output layer's [W_hq, b_q].
 
-    Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "The same model as chapter 1".
+    Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "The same function as the scratch model".
     """
     *layers, W_hq, b_q = params
-    for i in range(len(layers) // 3):
-        W_xh, W_hh, b_h = layers[3 * i:3 * i + 3]
-        getattr(model.rnn, f'l{i}_i2h_weight').set_data(W_xh.T)
-        getattr(model.rnn, f'l{i}_h2h_weight').set_data(W_hh.T)
-        getattr(model.rnn, f'l{i}_i2h_bias').set_data(b_h)
-        getattr(model.rnn, f'l{i}_h2h_bias').set_data(np.zeros_like(b_h))
+    num_layers = len(model.begin_state(1, W_hq.ctx)[0])
+    size = len(layers) // num_layers  # arrays per layer: 3 or 4
+    for i in range(num_layers):
+        W_x, W_h, *biases = layers[size * i:size * (i + 1)]
+        if len(biases) == 1:
+            biases.append(np.zeros_like(biases[0]))
+        for name, value in zip(['i2h_weight', 'h2h_weight', 'i2h_bias',
+                                'h2h_bias'], [W_x.T, W_h.T, *biases]):
+            getattr(model.rnn, f'l{i}_{name}').set_data(value)
     model.dense.weight.set_data(W_hq.T)
     model.dense.bias.set_data(b_q)
 
 
-# From chapters/rnn-concise.ipynb, cell 19, section "Where the speed comes from"
+# From chapters/rnn-concise.ipynb, cell 23, section "Where the speed comes from"
 class RNNModelCompiled(gluon.HybridBlock):  #@save
-    """Chapter 1's RNN (same parameters, same equations) as a HybridBlock,
+    """Chapter 2's RNN (same parameters, same equations) as a HybridBlock,
     so that hybridize() can run its unrolled loop as one graph.
 
     Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "Where the speed comes from".
@@ -755,21 +1051,25 @@ class RNNModelCompiled(gluon.HybridBlock):  #@save
         super().__init__(**kwargs)
         self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
         self.num_steps = None  # the number of steps the graph unrolls
-        V, h = vocab_size, num_hiddens
+        shapes = {'W_xh': (vocab_size, num_hiddens),
+                  'W_hh': (num_hiddens, num_hiddens), 'b_h': (num_hiddens,),
+                  'W_hq': (num_hiddens, vocab_size), 'b_q': (vocab_size,)}
         with self.name_scope():
-            self.W_xh = self.params.get('W_xh', shape=(V, h))
-            self.W_hh = self.params.get('W_hh', shape=(h, h))
-            self.b_h = self.params.get('b_h', shape=(h,), init=init.Zero())
-            self.W_hq = self.params.get('W_hq', shape=(h, V))
-            self.b_q = self.params.get('b_q', shape=(V,), init=init.Zero())
+            for name, shape in shapes.items():
+                zero = init.Zero() if name.startswith('b') else None
+                setattr(self, name, self.params.get(name, shape=shape,
+                                                    init=zero))
 
     def __call__(self, X, state):
+        """Run on token indices `X` from `state` (a 1-tuple), like
+        `RNNModelScratch`; record a new graph when the length changes."""
         d2lsave.check_state(state, [(X.shape[0], self.num_hiddens)],
                             X.shape[0])
-        if X.shape[1] != self.num_steps:  # record a graph for this length
+        if X.shape[1] != self.num_steps:
             self.num_steps = X.shape[1]
-            self._clear_cached_op()
-        return super().__call__(X, state)
+            self.hybridize(static_alloc=True, static_shape=True)  # re-record
+        logits, state = super().__call__(X, list(state))
+        return logits, tuple(state)
 
     def hybrid_forward(self, F, X, state, W_xh, W_hh, b_h, W_hq, b_q):
         H = state[0]
@@ -785,116 +1085,304 @@ class RNNModelCompiled(gluon.HybridBlock):  #@save
         return Y, [H]
 
     def begin_state(self, batch_size, ctx):
-        return [np.zeros((batch_size, self.num_hiddens), ctx=ctx)]
+        """Return the state before any input: a 1-tuple of zeros."""
+        return (np.zeros((batch_size, self.num_hiddens), ctx=ctx),)
 
 
-# From chapters/rnn-concise.ipynb, cell 24, section "Saving a trained model"
+# From chapters/rnn-concise.ipynb, cell 28, section "Saving a trained model"
 def save_model(model, vocab, folder):  #@save
-    """Save a model's parameters and its vocabulary into `folder`.
-
-    Works for `RNNModelScratch` and Gluon models; `load_model` reads them back.
+    """Save `model`'s trained arrays and `vocab` into `folder` (created if
+    missing); `load_model(model, folder)` reads them back.
 
     Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "Saving a trained model".
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    if isinstance(model, gluon.Block):
-        model.save_parameters(str(folder / 'model.params'))
-    else:
-        npx.save(str(folder / 'model.params'),
-                 {f'param{i}': p for i, p in enumerate(model.params)})
+    arrays = d2lsave.model_params(model)
+    npx.save(str(folder / 'model.params'),
+             {f'param{i}': array for i, array in enumerate(arrays)})
     (folder / 'vocab.json').write_text(json.dumps(vocab.idx_to_token))
 
 
-# From chapters/rnn-concise.ipynb, cell 24, section "Saving a trained model"
-def load_model(model, folder, ctx):  #@save
-    """Load what `save_model` wrote into `model` (built the same way, e.g.
-    with the same `num_hiddens`); return the saved vocabulary.
+# From chapters/rnn-concise.ipynb, cell 28, section "Saving a trained model"
+def load_model(model, folder):  #@save
+    """Load what `save_model` wrote into `model`, which must be built the
+    same way (same class and sizes); return the saved vocabulary.
 
     Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "Saving a trained model".
     """
     folder = Path(folder)
     tokens = json.loads((folder / 'vocab.json').read_text())
-    if len(tokens) != model.vocab_size:
-        raise ValueError(f'{folder} holds a model for {len(tokens)} tokens, '
-                         f'but this model has vocab_size={model.vocab_size}')
-    if isinstance(model, gluon.Block):
-        model.load_parameters(str(folder / 'model.params'), ctx=ctx)
-    else:
-        saved = npx.load(str(folder / 'model.params'))
-        shapes = [saved[f'param{i}'].shape for i in range(len(saved))]
-        if shapes != [p.shape for p in model.params]:
-            raise ValueError(f'{folder} holds parameters of shapes {shapes}, '
-                             f'but this model has '
-                             f'{[p.shape for p in model.params]}: build it '
-                             f'with the same sizes as the saved one.')
-        for i, param in enumerate(model.params):
-            param[:] = saved[f'param{i}'].as_in_ctx(ctx)
+    saved = npx.load(str(folder / 'model.params'))
+    saved = [saved[f'param{i}'] for i in range(len(saved))]
+    arrays = d2lsave.model_params(model)
+    wanted = [array.shape for array in arrays]
+    if len(tokens) != model.vocab_size or [s.shape for s in saved] != wanted:
+        raise ValueError(
+            f'{folder} holds a model for {len(tokens)} tokens with arrays of '
+            f'shapes {[s.shape for s in saved]}, but this model has '
+            f'vocab_size={model.vocab_size} and shapes {wanted}: build it '
+            f'the way the saved one was built.')
+    for array, value in zip(arrays, saved):
+        array[:] = value.as_in_ctx(array.ctx)
     vocab = d2l.Vocab()
     vocab.idx_to_token = tokens
     vocab.token_to_idx = {token: i for i, token in enumerate(tokens)}
     return vocab
 
 
-# From chapters/deep-rnn.ipynb, cell 6, section "A two-layer RNN from scratch"
-def get_deep_params(vocab_size, num_hiddens, ctx, num_layers=2):  #@save
-    """Parameters of an L-layer scratch RNN: [W_xh, W_hh, b_h] per layer,
-    then [W_hq, b_q]; weights from N(0, 0.01^2), biases zero.
+# From chapters/gated-rnn.ipynb, cell 6, section "A gradient that fades"
+def rnn_step(X, state, W_xh, W_hh, b_h):  #@save
+    """One step of Chapter 2's tanh RNN: return the new state (H,).
 
-    Defined in Chapter 4 (Deep Recurrent Neural Networks), section "A two-layer RNN from scratch".
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "A gradient that fades".
     """
+    H, = state
+    return (np.tanh(np.dot(X, W_xh) + np.dot(H, W_hh) + b_h),)
+
+
+# From chapters/gated-rnn.ipynb, cell 15, section "The gated recurrent unit (GRU)"
+def new_param(shape, ctx, scale=0.01):  #@save
+    """An array with a gradient buffer: N(0, scale^2) entries, or zeros if
+    `scale` is 0.
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "The gated recurrent unit (GRU)".
+    """
+    param = (np.random.normal(0, scale, shape, ctx=ctx) if scale
+             else np.zeros(shape, ctx=ctx))
+    param.attach_grad()
+    return param
+
+
+# From chapters/gated-rnn.ipynb, cell 15, section "The gated recurrent unit (GRU)"
+def gate_params(num_inputs, num_hiddens, num_gates, ctx):  #@save
+    """One gated layer's parameters [W_x, W_h, b_x, b_h], the blocks of the
+    `num_gates` gates side by side in Gluon's order: W_x of shape
+    (num_inputs, num_gates * num_hiddens), W_h (num_hiddens,
+    num_gates * num_hiddens), biases (num_gates * num_hiddens,).
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "The gated recurrent unit (GRU)".
+    """
+    width = num_gates * num_hiddens
+    return [new_param((num_inputs, width), ctx),
+            new_param((num_hiddens, width), ctx),
+            new_param((width,), ctx, scale=0), new_param((width,), ctx, scale=0)]
+
+
+# From chapters/gated-rnn.ipynb, cell 15, section "The gated recurrent unit (GRU)"
+def output_params(num_hiddens, vocab_size, ctx):  #@save
+    """The output layer's parameters [W_hq, b_q].
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "The gated recurrent unit (GRU)".
+    """
+    return [new_param((num_hiddens, vocab_size), ctx),
+            new_param((vocab_size,), ctx, scale=0)]
+
+
+# From chapters/gated-rnn.ipynb, cell 15, section "The gated recurrent unit (GRU)"
+def get_gru_params(vocab_size, num_hiddens, ctx):  #@save
+    """A one-layer GRU language model's parameters: [W_x, W_h, b_x, b_h]
+    for the gates (reset, update, candidate), then [W_hq, b_q].
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "The gated recurrent unit (GRU)".
+    """
+    return (gate_params(vocab_size, num_hiddens, 3, ctx)
+            + output_params(num_hiddens, vocab_size, ctx))
+
+
+# From chapters/gated-rnn.ipynb, cell 15, section "The gated recurrent unit (GRU)"
+def init_gru_state(batch_size, num_hiddens, ctx):  #@save
+    """The GRU's initial state: a tuple with one zero matrix.
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "The gated recurrent unit (GRU)".
+    """
+    return (np.zeros((batch_size, num_hiddens), ctx=ctx),)
+
+
+# From chapters/gated-rnn.ipynb, cell 15, section "The gated recurrent unit (GRU)"
+def gru_step(X, state, W_x, W_h, b_x, b_h):  #@save
+    """One step of MXNet's GRU: return the new state (H,).
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "The gated recurrent unit (GRU)".
+    """
+    H, = state
+    x_r, x_z, x_n = np.split(np.dot(X, W_x) + b_x, 3, axis=1)
+    h_r, h_z, h_n = np.split(np.dot(H, W_h) + b_h, 3, axis=1)
+    R = npx.sigmoid(x_r + h_r)
+    Z = npx.sigmoid(x_z + h_z)
+    candidate = np.tanh(x_n + R * h_n)  # reset acts after the product
+    return (Z * H + (1 - Z) * candidate,)
+
+
+# From chapters/gated-rnn.ipynb, cell 17, section "The gated recurrent unit (GRU)"
+def run_cell(step, inputs, state, params):  #@save
+    """Run a one-layer cell (`step`) over one-hot `inputs` of shape
+    (num_steps, batch_size, vocab_size), then the output layer (the last
+    two `params`); return the logits and the final state.
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "The gated recurrent unit (GRU)".
+    """
+    *layer, W_hq, b_q = params
+    hiddens = []
+    for X in inputs:
+        state = step(X, state, *layer)
+        hiddens.append(state[0])
+    return np.dot(np.concatenate(hiddens, axis=0), W_hq) + b_q, state
+
+
+# From chapters/gated-rnn.ipynb, cell 17, section "The gated recurrent unit (GRU)"
+def gru(inputs, state, params):  #@save
+    """The one-layer GRU language model's forward function.
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "The gated recurrent unit (GRU)".
+    """
+    return run_cell(gru_step, inputs, state, params)
+
+
+# From chapters/gated-rnn.ipynb, cell 20, section "Long short-term memory (LSTM)"
+def get_lstm_params(vocab_size, num_hiddens, ctx):  #@save
+    """A one-layer LSTM language model's parameters: [W_x, W_h, b_x, b_h]
+    for the gates (input, forget, candidate, output), then [W_hq, b_q].
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "Long short-term memory (LSTM)".
+    """
+    return (gate_params(vocab_size, num_hiddens, 4, ctx)
+            + output_params(num_hiddens, vocab_size, ctx))
+
+
+# From chapters/gated-rnn.ipynb, cell 20, section "Long short-term memory (LSTM)"
+def init_lstm_state(batch_size, num_hiddens, ctx):  #@save
+    """The LSTM's initial state: a tuple (H, C) of zero matrices.
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "Long short-term memory (LSTM)".
+    """
+    return (np.zeros((batch_size, num_hiddens), ctx=ctx),
+            np.zeros((batch_size, num_hiddens), ctx=ctx))
+
+
+# From chapters/gated-rnn.ipynb, cell 20, section "Long short-term memory (LSTM)"
+def lstm_step(X, state, W_x, W_h, b_x, b_h):  #@save
+    """One step of MXNet's LSTM: return the new state (H, C).
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "Long short-term memory (LSTM)".
+    """
+    H, C = state
+    gates = np.dot(X, W_x) + b_x + np.dot(H, W_h) + b_h
+    i, f, c, o = np.split(gates, 4, axis=1)
+    C = npx.sigmoid(f) * C + npx.sigmoid(i) * np.tanh(c)
+    return (npx.sigmoid(o) * np.tanh(C), C)
+
+
+# From chapters/gated-rnn.ipynb, cell 20, section "Long short-term memory (LSTM)"
+def lstm(inputs, state, params):  #@save
+    """The one-layer LSTM language model's forward function.
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "Long short-term memory (LSTM)".
+    """
+    return run_cell(lstm_step, inputs, state, params)
+
+
+# From chapters/gated-rnn.ipynb, cell 24, section "Exactly what Gluon computes"
+def gluon_to_scratch(model, grads=False):  #@save
+    """Return an `RNNModel`'s parameters (or, with `grads`, their
+    gradients) in the scratch layout: [W_x, W_h, b_x, b_h] per layer, then
+    [W_hq, b_q]; weights transposed.
+
+    Defined in Chapter 4 (Gated Cells: GRU and LSTM from Scratch), section "Exactly what Gluon computes".
+    """
+    def get(param):
+        return param.grad() if grads else param.data()
+    num_layers = len(model.begin_state(1, model.dense.weight.data().ctx)[0])
+    arrays = []
+    for i in range(num_layers):
+        W_x, W_h, b_x, b_h = (getattr(model.rnn, f'l{i}_{name}') for name in
+                              ('i2h_weight', 'h2h_weight', 'i2h_bias',
+                               'h2h_bias'))
+        arrays += [get(W_x).T, get(W_h).T, get(b_x), get(b_h)]
+    return arrays + [get(model.dense.weight).T, get(model.dense.bias)]
+
+
+# From chapters/deep-rnn.ipynb, cell 8, section "Deep networks from scratch, for any cell"
+# cell: (step function, parameter arrays per layer, state arrays per layer)
+CELLS = {'rnn': (d2lsave.rnn_step, 3, 1), 'gru': (d2lsave.gru_step, 4, 1),
+         'lstm': (d2lsave.lstm_step, 4, 2)}
+
+
+# From chapters/deep-rnn.ipynb, cell 9, section "Deep networks from scratch, for any cell"
+def get_deep_params(vocab_size, num_hiddens, ctx, num_layers=2,  #@save
+                    cell='rnn'):
+    """Parameters of an L-layer scratch network of `cell` ('rnn', 'gru' or
+    'lstm'): each layer's arrays ([W_xh, W_hh, b_h] for 'rnn', [W_x, W_h,
+    b_x, b_h] with Gluon's gate order otherwise), then [W_hq, b_q].
+
+    Defined in Chapter 5 (Deep Recurrent Neural Networks), section "Deep networks from scratch, for any cell".
+    """
+    num_gates = {'rnn': 1, 'gru': 3, 'lstm': 4}[cell]
     params = []
     for layer in range(num_layers):
         num_inputs = vocab_size if layer == 0 else num_hiddens
-        params += [np.random.normal(scale=0.01, size=(num_inputs, num_hiddens),
-                                    ctx=ctx),
-                   np.random.normal(scale=0.01,
-                                    size=(num_hiddens, num_hiddens), ctx=ctx),
-                   np.zeros(num_hiddens, ctx=ctx)]
-    params += [np.random.normal(scale=0.01, size=(num_hiddens, vocab_size),
-                                ctx=ctx), np.zeros(vocab_size, ctx=ctx)]
-    for param in params:
-        param.attach_grad()
-    return params
+        arrays = d2lsave.gate_params(num_inputs, num_hiddens, num_gates, ctx)
+        params += arrays[:CELLS[cell][1]]  # the plain RNN keeps one bias
+    return params + d2lsave.output_params(num_hiddens, vocab_size, ctx)
 
 
-# From chapters/deep-rnn.ipynb, cell 6, section "A two-layer RNN from scratch"
-def init_deep_rnn_state(batch_size, num_hiddens, ctx, num_layers=2):  #@save
-    """The initial state of an L-layer RNN: a tuple of L zero matrices.
+# From chapters/deep-rnn.ipynb, cell 9, section "Deep networks from scratch, for any cell"
+def init_deep_state(batch_size, num_hiddens, ctx, num_layers=2,  #@save
+                    cell='rnn'):
+    """The initial state of an L-layer network of `cell`: a flat tuple of
+    zero matrices, one per state array of each layer, layer by layer.
 
-    Defined in Chapter 4 (Deep Recurrent Neural Networks), section "A two-layer RNN from scratch".
+    Defined in Chapter 5 (Deep Recurrent Neural Networks), section "Deep networks from scratch, for any cell".
     """
-    return tuple(d2lsave.init_rnn_state(batch_size, num_hiddens, ctx)[0]
-                 for _ in range(num_layers))
+    return tuple(np.zeros((batch_size, num_hiddens), ctx=ctx)
+                 for _ in range(num_layers * CELLS[cell][2]))
 
 
-# From chapters/deep-rnn.ipynb, cell 6, section "A two-layer RNN from scratch"
-def deep_rnn(inputs, state, params):  #@save
-    """Run an L-layer tanh RNN over one-hot `inputs` (num_steps, batch,
-    vocab); return the outputs (num_steps * batch, vocab) and the state.
+# From chapters/deep-rnn.ipynb, cell 9, section "Deep networks from scratch, for any cell"
+def deep_forward(cell, inputs, state, params):  #@save
+    """Run an L-layer network of `cell` over one-hot `inputs` (num_steps,
+    batch_size, vocab_size); return the logits (num_steps * batch_size,
+    vocab_size) and the new state.
 
-    Defined in Chapter 4 (Deep Recurrent Neural Networks), section "A two-layer RNN from scratch".
+    Defined in Chapter 5 (Deep Recurrent Neural Networks), section "Deep networks from scratch, for any cell".
     """
+    step, num_arrays, num_states = CELLS[cell]
+    *layers, W_hq, b_q = params
     new_state = []
-    for layer, H in enumerate(state):
-        W_xh, W_hh, b_h = params[3 * layer:3 * layer + 3]
+    for layer in range(len(layers) // num_arrays):
+        weights = layers[layer * num_arrays:(layer + 1) * num_arrays]
+        layer_state = state[layer * num_states:(layer + 1) * num_states]
         outputs = []
         for X in inputs:
-            H = np.tanh(np.dot(X, W_xh) + np.dot(H, W_hh) + b_h)
-            outputs.append(H)
+            layer_state = step(X, layer_state, *weights)
+            outputs.append(layer_state[0])
         inputs = outputs  # this layer's states feed the next layer
-        new_state.append(H)
-    W_hq, b_q = params[-2:]
+        new_state += layer_state
     return np.dot(np.concatenate(inputs, axis=0), W_hq) + b_q, tuple(new_state)
 
 
-# From chapters/deep-rnn.ipynb, cell 6, section "A two-layer RNN from scratch"
-def deep_rnn_scratch(vocab_size, num_hiddens, num_layers, ctx):  #@save
-    """An `RNNModelScratch` with `num_layers` stacked tanh RNN layers.
+# From chapters/deep-rnn.ipynb, cell 9, section "Deep networks from scratch, for any cell"
+def deep_rnn(inputs, state, params):  #@save
+    """The forward function of an L-layer tanh RNN (see `deep_forward`).
 
-    Defined in Chapter 4 (Deep Recurrent Neural Networks), section "A two-layer RNN from scratch".
+    Defined in Chapter 5 (Deep Recurrent Neural Networks), section "Deep networks from scratch, for any cell".
     """
+    return deep_forward('rnn', inputs, state, params)
+
+
+# From chapters/deep-rnn.ipynb, cell 9, section "Deep networks from scratch, for any cell"
+def scratch_lm(cell, vocab_size, num_hiddens, ctx, num_layers=1):  #@save
+    """An `RNNModelScratch` with `num_layers` layers of `cell` ('rnn',
+    'gru' or 'lstm'), initialized as in Chapter 2.
+
+    Defined in Chapter 5 (Deep Recurrent Neural Networks), section "Deep networks from scratch, for any cell".
+    """
+    if cell not in CELLS:
+        raise ValueError(f'cell must be one of {sorted(CELLS)}, got {cell!r}')
+    d2lsave.check_positive_int(num_layers=num_layers)
     return d2lsave.RNNModelScratch(
         vocab_size, num_hiddens, ctx,
-        lambda v, h, c: get_deep_params(v, h, c, num_layers),
-        lambda b, h, c: init_deep_rnn_state(b, h, c, num_layers), deep_rnn)
+        lambda V, h, c: get_deep_params(V, h, c, num_layers, cell),
+        lambda b, h, c: init_deep_state(b, h, c, num_layers, cell),
+        lambda inputs, state, params: deep_forward(cell, inputs, state,
+                                                   params))

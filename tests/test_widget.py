@@ -395,7 +395,8 @@ def test_sampling_follows_softmax(site, browser):
         '    const c = LMWidget.generate(net, prefix, 1, T, random).slice(-1);'
         '    counts[c] = (counts[c] || 0) + 1; }'
         '  done(counts); });', name, prefix, temperature, draws)
-    observed = onp.array([counts.get(t, 0) for t in vocab.idx_to_token]) / draws
+    observed = onp.array([counts.get(token, 0)
+                          for token in vocab.idx_to_token]) / draws
     assert counts.get('<unk>', 0) == 0
     # standard error of a frequency <= 0.008 at 4000 draws: allow 4 of them
     assert onp.abs(observed - expected).max() < 0.03, (observed, expected)
@@ -423,12 +424,23 @@ def test_model_files_load_only_on_widget_pages(site, browser):
             encoding='utf-8', errors='replace'), f'model file {path}'
     for page in SITE.rglob('*.html'):
         assert 'lm-models/' not in page.read_text(encoding='utf-8'), page
-    open_page(browser, f'{site}/chapters/rnn-scratch.html')
+    widget_in_chapter(browser, f'{site}/chapters/rnn-scratch.html')
+
+
+def widget_in_chapter(browser, url):
+    """A page in chapters/ loads no model; a widget added to it finds the
+    model file by name (lm-models/ relative to the widget's script)."""
+    name = widget_pages()['intro.html'][0]
+    model, vocab = load_export(SITE / 'lm-models' / f'{name}.js')
+    open_page(browser, url)
     loaded = browser.execute_script(
         'return [window.LM_MODELS === undefined, performance'
         '.getEntriesByType("resource").map(e => e.name)'
         '.filter(n => n.includes("lm-models")).length]')
     assert loaded == [True, 0]
+    text, message = run_widget(browser, add_widget(browser, name), 'time', 50)
+    assert message is None
+    assert text == d2lsave.predict_ch8('time', 50, model, vocab, CTX)
     assert_no_console_errors(browser)
 
 
@@ -447,3 +459,5 @@ def test_page_from_disk(browser):
                                        CTX)
     assert_no_console_errors(browser)
     screenshot(browser, 'widget-file-url')
+    widget_in_chapter(browser, (SITE / 'chapters' / 'rnn-scratch.html')
+                      .as_uri())
