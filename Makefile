@@ -82,12 +82,14 @@ d2lsave: $(STAMP)
 	$(BIN)/python tools/build_d2lsave.py
 
 # Re-execute every notebook in book order (this refreshes the stored
-# outputs), regenerating d2lsave after each so later chapters import it.
+# outputs), regenerating d2lsave after each so later chapters import it,
+# and record the machine in each notebook's metadata (build-info shows it).
 execute: $(STAMP)
 	for nb in $$($(BIN)/python tools/toc_order.py); do \
 	  $(BIN)/python tools/build_d2lsave.py && \
 	  (cd chapters && ../$(BIN)/jupyter nbconvert --to notebook --execute \
-	    --inplace --ExecutePreprocessor.timeout=-1 ../$$nb) || exit 1; \
+	    --inplace --ExecutePreprocessor.timeout=-1 ../$$nb) && \
+	  $(BIN)/python tools/stamp_machine.py $$nb || exit 1; \
 	done
 	$(BIN)/python tools/build_d2lsave.py
 

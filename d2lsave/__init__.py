@@ -53,12 +53,16 @@ __all__ = [
     'report_training',
     'results_table',
     'predict_sample',
+    'longest_copied',
     'RNNModel',
     'gluon_lm',
     'copy_scratch_to_gluon',
     'RNNModelCompiled',
     'save_model',
     'load_model',
+    'export_for_web',
+    'web_layers',
+    'float32_base64',
     'rnn_step',
     'new_param',
     'gate_params',
@@ -735,8 +739,9 @@ def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
         updater(batch_size=1)  # the loss is already a mean
         total_loss += l * y.size
         num_tokens += y.size
-    seconds = time.perf_counter() - start  # float() below waits for the device
-    return perplexity(float(total_loss[0]), num_tokens), num_tokens / seconds
+    total_loss = float(total_loss[0])  # waits for the device to finish
+    seconds = time.perf_counter() - start
+    return perplexity(total_loss, num_tokens), num_tokens / seconds
 
 
 # From chapters/rnn-scratch.ipynb, cell 34, section "Training"
@@ -809,9 +814,9 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
     """Train a language model; return a dict of its results.
 
     Every `plot_every` epochs, and after the last, it measures the held-out
-    perplexity on `heldout_iter` (default: `train_iter.heldout_iter`) and,
-    if `verbose`, plots both perplexities with a continuation of
-    `prefixes[0]`. With `keep_best=True` the model ends with the parameters
+    perplexity on `heldout_iter` (default: `train_iter.heldout_iter`); if
+    `verbose`, it plots both perplexities, redrawn with a continuation of
+    `prefixes[0]` at most every 10 seconds and after the last epoch. With `keep_best=True` the model ends with the parameters
     of its best held-out evaluation. `optimizer`: a Gluon optimizer name
     for Gluon models; scratch models use SGD. `verbose=False`: no plot, no
     printing, no samples.
@@ -819,8 +824,8 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
     The result has `perplexity` (training, last epoch),
     `heldout_perplexity` (last evaluation), `best_heldout` and
     `best_epoch`, `tokens_per_sec` (median over the epochs after the first
-    two), `wall_tokens_per_sec` (tokens trained / seconds of the whole
-    call), `seconds`, `samples` ({epoch: text}) and `history`: a dict of
+    two), `wall_tokens_per_sec` (the tokens trained divided by the seconds
+    of the whole call), `seconds`, `samples` ({epoch: text}) and `history`: a dict of
     equal-length lists, one entry per epoch, with keys 'epoch', 'train',
     'heldout' (None between evaluations) and 'tokens_per_sec'.
     Raises ValueError for arguments that cannot work and TrainingDiverged
@@ -839,11 +844,13 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
     history = {'epoch': [], 'train': [], 'heldout': [], 'tokens_per_sec': []}
     result = {'history': history, 'samples': {}, 'best_heldout': math.inf,
               'best_epoch': None, 'heldout_perplexity': None}
-    best_params, start, epoch = None, time.perf_counter(), 0
+    best_params, start, epoch, tokens = None, time.perf_counter(), 0, 0.0
     try:
         for epoch in range(1, num_epochs + 1):
+            epoch_start = time.perf_counter()
             ppl, speed = train_epoch_ch8(model, train_iter, loss, updater,
                                          ctx, use_random_iter, theta)
+            tokens += speed * (time.perf_counter() - epoch_start)
             check_divergence(ppl, epoch, vocab, lr, theta, result)
             held = None
             if epoch % plot_every == 0 or epoch == num_epochs:
@@ -856,9 +863,12 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
                             best_params = [p.copy()
                                            for p in model_params(model)]
                 if verbose:
-                    sample = predict_ch8(prefixes[0], 50, model, vocab, ctx)
-                    result['samples'][epoch] = sample
-                    plot.add(epoch, ppl, held, sample)
+                    plot.add(epoch, ppl, held)
+                    if plot.due() or epoch == num_epochs:
+                        sample = predict_ch8(prefixes[0], 50, model, vocab,
+                                             ctx)
+                        result['samples'][epoch] = sample
+                        plot.draw(f'epoch {epoch}: {sample}')
             for key, value in zip(history, (epoch, ppl, held, speed)):
                 history[key].append(value)
     except KeyboardInterrupt:
@@ -872,8 +882,7 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
     speeds = history['tokens_per_sec']
     result.update(perplexity=ppl, seconds=seconds,
                   tokens_per_sec=statistics.median(speeds[2:] or speeds),
-                  wall_tokens_per_sec=num_epochs * len(train_iter.corpus)
-                  / seconds)
+                  wall_tokens_per_sec=tokens / seconds)
     if verbose:
         report_training(result, model, vocab, ctx, prefixes, keep_best)
     return result
@@ -893,7 +902,8 @@ def report_training(result, model, vocab, ctx, prefixes, keep_best=False):  #@sa
                 f'{result["best_epoch"]}'
                 + (', restored)' if keep_best else ')'))
     print(f'perplexity {result["perplexity"]:.1f}{held}, '
-          f'{result["tokens_per_sec"]:.1f} tokens/sec on {ctx}')
+          f'{result["tokens_per_sec"]:,.0f} tokens/sec on {ctx} '
+          f'({result["wall_tokens_per_sec"]:,.0f} over the whole run)')
     epochs = list(result['samples'])
     for epoch in sorted({epochs[(len(epochs) - 1) * i // 3] for i in range(4)}):
         print(f'epoch {epoch}: {result["samples"][epoch]}')
@@ -921,7 +931,7 @@ def results_table(runs, baselines):  #@save
     return table.round(2)
 
 
-# From chapters/rnn-scratch.ipynb, cell 46, section "Sampling with a temperature"
+# From chapters/rnn-scratch.ipynb, cell 47, section "Sampling with a temperature"
 def predict_sample(prefix, num_preds, model, vocab, ctx, temperature=1.0):  #@save
     """Like `predict_ch8`, but draw each character from the softmax of the
     logits divided by `temperature` (> 0); never `<unk>`.
@@ -943,7 +953,22 @@ def predict_sample(prefix, num_preds, model, vocab, ctx, temperature=1.0):  #@sa
     return text
 
 
+# From chapters/rnn-scratch.ipynb, cell 49, section "Sampling with a temperature"
+def longest_copied(text, source):  #@save
+    """Length of the longest substring of `text` that occurs in `source`.
+
+    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Sampling with a temperature".
+    """
+    longest = 0
+    for start in range(len(text)):
+        while (start + longest < len(text)
+               and text[start:start + longest + 1] in source):
+            longest += 1
+    return longest
+
+
 # From chapters/rnn-concise.ipynb, cell 4
+import base64
 import json
 
 from mxnet import init
@@ -955,8 +980,8 @@ class RNNModel(gluon.HybridBlock):  #@save
     """A language model: one-hot inputs, a Gluon recurrent layer, and a
     Dense layer that turns each step's hidden state into logits.
 
-    `rnn_layer` is an `rnn.RNN`, `rnn.GRU` or `rnn.LSTM` (any number of
-    layers). The model hybridizes itself with static_alloc and static_shape
+    `rnn_layer` is a unidirectional `rnn.RNN`, `rnn.GRU` or `rnn.LSTM` (any
+    number of layers). The model hybridizes itself with static_alloc and static_shape
     (the fastest setting measured in Chapter 3); `hybridize=False` keeps it
     imperative.
 
@@ -964,10 +989,17 @@ class RNNModel(gluon.HybridBlock):  #@save
     """
     def __init__(self, rnn_layer, vocab_size, hybridize=True, **kwargs):
         super().__init__(**kwargs)
+        if getattr(rnn_layer, '_dir', 1) != 1:  # Gluon's number of directions
+            raise ValueError('a bidirectional layer also reads the future, '
+                             'which a language model must predict: use a '
+                             'unidirectional layer (bidirectional=False)')
         self.vocab_size = vocab_size
         with self.name_scope():  # registers both layers' parameters
             self.rnn = rnn_layer
-            self.dense = nn.Dense(vocab_size, flatten=False)
+            # in_units from the state's shape: no deferred initialization
+            num_hiddens = rnn_layer.state_info(1)[0]['shape'][-1]
+            self.dense = nn.Dense(vocab_size, flatten=False,
+                                  in_units=num_hiddens)
         if hybridize:
             self.hybridize(static_alloc=True, static_shape=True)
 
@@ -1129,6 +1161,134 @@ def load_model(model, folder):  #@save
     vocab.idx_to_token = tokens
     vocab.token_to_idx = {token: i for i, token in enumerate(tokens)}
     return vocab
+
+
+# From chapters/rnn-concise.ipynb, cell 32, section "Running the model in your browser"
+def export_for_web(model, vocab, path, name, description=''):  #@save
+    """Write `model` and `vocab` into `path/name.js`, for the web widget.
+
+    The file is a small script that registers the model in the page:
+    `(window.LM_MODELS = window.LM_MODELS || {})[name] = {...}`, so that it
+    also works in pages opened from disk (file:// URLs, where a page may not
+    `fetch` local files). Every weight is stored exactly, as little-endian
+    float32 bytes encoded in base64, in Gluon's layout:
+
+    - `vocab`: the tokens by index; `unk`: the index of `<unk>`;
+    - `layers`: one entry per recurrent layer, bottom first, with `cell`
+      ('rnn_tanh', 'rnn_relu', 'gru' or 'lstm'), `num_inputs`,
+      `num_hiddens` and `W_i2h` (G*h, num_inputs), `W_h2h` (G*h, h),
+      `b_i2h`, `b_h2h` (G*h,), where G = 1, 3 (r, z, n) or 4 (i, f, g, o)
+      is the number of gate blocks stacked by rows;
+    - `dense`: `weight` (vocab_size, h) and `bias` (vocab_size,).
+
+    `model` is a `RNNModel` around `rnn.RNN` (tanh or relu),
+    `rnn.GRU` or `rnn.LSTM` (any number of layers, one direction), a
+    `RNNModelCompiled`, or a `RNNModelScratch` whose
+    forward function is `rnn` or `deep_rnn` (tanh layers, parameters
+    [W_xh, W_hh, b_h] per layer, then [W_hq, b_q]; the exported b_h2h is 0).
+    Any other model can be exported by converting it first into a dict
+    {'layers': [{'cell':, 'W_i2h':, 'W_h2h':, 'b_i2h':, 'b_h2h':}, ...],
+    'dense_weight':, 'dense_bias':} of arrays in the layout above.
+
+    Returns the path of the file written.
+
+    Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "Running the model in your browser".
+    """
+    if not re.fullmatch(r'[a-z0-9][a-z0-9_-]*', name):
+        raise ValueError(f'name must be lowercase letters, digits, - and _ '
+                         f'(it names the file and the model), got {name!r}')
+    net = model if isinstance(model, dict) else web_layers(model)
+    vocab_size = net['dense_weight'].shape[0]
+    if vocab_size != len(vocab):
+        raise ValueError(f'the model predicts {vocab_size} tokens but the '
+                         f'vocabulary has {len(vocab)}')
+    gates = {'rnn_tanh': 1, 'rnn_relu': 1, 'gru': 3, 'lstm': 4}
+    layers, num_inputs = [], vocab_size  # the first layer reads one-hots
+    for layer in net['layers']:
+        if layer['cell'] not in gates:
+            raise ValueError(f"unknown cell {layer['cell']!r}: use one of "
+                             f'{sorted(gates)}')
+        h = layer['W_h2h'].shape[1]
+        shapes = {'W_i2h': (gates[layer['cell']] * h, num_inputs),
+                  'W_h2h': (gates[layer['cell']] * h, h),
+                  'b_i2h': (gates[layer['cell']] * h,),
+                  'b_h2h': (gates[layer['cell']] * h,)}
+        entry = {'cell': layer['cell'], 'num_inputs': num_inputs,
+                 'num_hiddens': h}
+        for key, shape in shapes.items():
+            entry[key] = float32_base64(layer[key], shape, key)
+        layers.append(entry)
+        num_inputs = h
+    data = {
+        'format': 'lm-web/1', 'name': name, 'description': description,
+        'vocab': list(vocab.idx_to_token), 'unk': vocab.token_to_idx['<unk>'],
+        'layers': layers,
+        'dense': {'weight': float32_base64(net['dense_weight'],
+                                            (vocab_size, num_inputs), 'dense'),
+                  'bias': float32_base64(net['dense_bias'], (vocab_size,),
+                                          'dense bias')}}
+    body = ',\n'.join(f'{json.dumps(key)}: {json.dumps(value)}'
+                      for key, value in data.items())  # a line per key
+    file = Path(path) / f'{name}.js'
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(
+        f'// Language model "{name}" for the text-generation widget '
+        f'(_static/lm-widget.js),\n// written by export_for_web.\n'
+        f'(window.LM_MODELS = window.LM_MODELS || {{}})[{json.dumps(name)}] '
+        f'= {{\n{body}\n}};\n', encoding='utf-8')
+    return file
+
+
+# From chapters/rnn-concise.ipynb, cell 32, section "Running the model in your browser"
+def web_layers(model):  #@save
+    """Return a model's weights as export_for_web's dict of layers.
+
+    Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "Running the model in your browser".
+    """
+    if isinstance(model, gluon.Block) and hasattr(model, 'rnn'):
+        layer = model.rnn  # rnn.RNN, rnn.GRU or rnn.LSTM: Gluon's layout
+        if getattr(layer, '_projection_size', None):
+            raise ValueError('layers with a projection cannot be exported')
+        layers = []
+        for i in range(layer._num_layers):
+            def param(kind):
+                return getattr(layer, f'l{i}_{kind}').data()
+            layers.append({'cell': layer._mode,  # 'rnn_tanh', 'gru', ...
+                           'W_i2h': param('i2h_weight'),
+                           'W_h2h': param('h2h_weight'),
+                           'b_i2h': param('i2h_bias'),
+                           'b_h2h': param('h2h_bias')})
+        return {'layers': layers, 'dense_weight': model.dense.weight.data(),
+                'dense_bias': model.dense.bias.data()}
+    if isinstance(model, gluon.Block) and hasattr(model, 'W_xh'):
+        params = [getattr(model, key).data()  # RNNModelCompiled
+                  for key in ('W_xh', 'W_hh', 'b_h', 'W_hq', 'b_q')]
+    elif getattr(getattr(model, 'forward_fn', None), '__name__', '') in (
+            'rnn', 'deep_rnn') and len(model.params) % 3 == 2:
+        params = model.params  # scratch tanh RNN, one or more layers
+    else:
+        raise TypeError(
+            f'cannot read the layers of a {type(model).__name__}: convert '
+            f'it into a dict of layers (see export_for_web)')
+    *stack, W_hq, b_q = params  # [W_xh, W_hh, b_h] per layer: X W + b
+    layers = [{'cell': 'rnn_tanh', 'W_i2h': W_xh.T, 'W_h2h': W_hh.T,
+               'b_i2h': b_h, 'b_h2h': np.zeros_like(b_h)}
+              for W_xh, W_hh, b_h in zip(stack[0::3], stack[1::3],
+                                         stack[2::3])]
+    return {'layers': layers, 'dense_weight': W_hq.T, 'dense_bias': b_q}
+
+
+# From chapters/rnn-concise.ipynb, cell 32, section "Running the model in your browser"
+def float32_base64(array, shape, what):  #@save
+    """Check an array's shape; return its float32 bytes in base64.
+
+    Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "Running the model in your browser".
+    """
+    if tuple(array.shape) != shape:
+        raise ValueError(f'{what} has shape {tuple(array.shape)}, expected '
+                         f'{shape}')
+    data = array.asnumpy() if hasattr(array, 'asnumpy') else array
+    return base64.b64encode(data.astype('<f4').tobytes()).decode('ascii')
 
 
 # From chapters/gated-rnn.ipynb, cell 6, section "A gradient that fades"

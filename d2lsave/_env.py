@@ -13,8 +13,9 @@ wins (`os.environ.setdefault`). Measurements behind them: README, "Speed".
   AVX2 and FMA (it has none newer).
 """
 import os
+import platform
 
-__all__ = ['cpu_flags']
+__all__ = ['cpu_flags', 'cpu_name']
 
 
 def cpu_flags():
@@ -27,6 +28,18 @@ def cpu_flags():
     except OSError:  # not Linux
         pass
     return set()
+
+
+def cpu_name():
+    """Return the CPU's model name (Linux), else what `platform` knows."""
+    try:
+        with open('/proc/cpuinfo') as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:  # not Linux
+        pass
+    return platform.processor() or 'unknown CPU'
 
 
 os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count() or 1))

@@ -6,8 +6,13 @@ so that it stays out of the reader's way: a fused gradient norm, holding back
 Ctrl-C during a parameter update, and the live training plot.
 """
 import contextlib
+import math
 import signal
 import threading
+import time
+
+import IPython
+import IPython.display
 
 import mxnet as mx
 from d2l import mxnet as d2l
@@ -55,23 +60,48 @@ def ctrl_c_deferred():
             raise KeyboardInterrupt
 
 
-class TrainingPlot(d2l.Animator):
-    """d2l's `Animator` for perplexity curves (log scale), with the latest
-    generated text as the plot's title, where redrawing does not erase it."""
-    def __init__(self, num_epochs, heldout=True):
-        super().__init__(xlabel='epoch', ylabel='perplexity',
-                         legend=['train'] + (['held-out'] if heldout else []),
-                         xlim=[1, num_epochs], yscale='log', figsize=(6, 3))
-        self.note = ''
-        configure = self.config_axes  # d2l calls it after every redraw
+class TrainingPlot:
+    """Live perplexity curves (log scale) for `train_ch8`, with a line of
+    generated text as the title, where redrawing does not erase it.
 
-        def config_axes():
-            configure()
-            self.axes[0].set_title(self.note, loc='left', fontsize=8,
-                                   family='monospace')
-        self.config_axes = config_axes
+    `add` records a point per curve and costs nothing; `draw` redraws the
+    figure. `train_ch8` draws when `due()` (at most every `min_seconds` of
+    wall time) and after the last epoch, so that drawing stays a small part
+    of a long run. In a notebook the figure updates in place; elsewhere
+    nothing is shown.
+    """
+    def __init__(self, num_epochs, heldout=True, min_seconds=10):
+        d2l.use_svg_display()
+        self.fig, self.ax = d2l.plt.subplots(figsize=(6, 3))
+        self.num_epochs, self.min_seconds = num_epochs, min_seconds
+        self.curves = {'train': ([], [])}
+        if heldout:
+            self.curves['held-out'] = ([], [])
+        self.last_draw = -math.inf
 
-    def add(self, epoch, train, heldout=None, sample=''):
-        """Add one point per curve and show `sample` above the plot."""
-        self.note = f'epoch {epoch}: {sample}'
-        super().add(epoch, [train] if heldout is None else [train, heldout])
+    def add(self, epoch, train, heldout=None):
+        """Record the perplexities of one epoch (held-out: None if not
+        measured)."""
+        for name, value in (('train', train), ('held-out', heldout)):
+            if value is not None and name in self.curves:
+                self.curves[name][0].append(epoch)
+                self.curves[name][1].append(value)
+
+    def due(self):
+        """Whether `min_seconds` have passed since the last drawing."""
+        return time.perf_counter() - self.last_draw >= self.min_seconds
+
+    def draw(self, title=''):
+        """Redraw the curves with `title` above them."""
+        self.ax.cla()
+        for name, (epochs, values) in self.curves.items():
+            self.ax.plot(epochs, values, label=name)
+        self.ax.set(xlabel='epoch', ylabel='perplexity', yscale='log',
+                    xlim=(1, max(self.num_epochs, 2)))
+        self.ax.grid(True)
+        self.ax.legend()
+        self.ax.set_title(title, loc='left', fontsize=8, family='monospace')
+        if IPython.get_ipython() is not None:  # in Jupyter: update in place
+            IPython.display.display(self.fig)
+            IPython.display.clear_output(wait=True)
+        self.last_draw = time.perf_counter()

@@ -5,7 +5,6 @@ import signal
 
 import mxnet as mx
 import pytest
-from d2l import mxnet as d2l
 from mxnet import autograd, gluon, np, npx
 
 import d2lsave
@@ -15,18 +14,15 @@ CTX = mx.cpu()
 
 
 def scratch_model(vocab_size=28, num_hiddens=16):
-    return d2lsave.RNNModelScratch(vocab_size, num_hiddens, CTX,
-                                   d2lsave.get_params,
-                                   d2lsave.init_rnn_state, d2lsave.rnn)
+    return d2lsave.RNNModelScratch(vocab_size, num_hiddens, CTX)
 
 
-@pytest.fixture(scope='module')
-def toy():
-    """A tiny, perfectly repetitive text and its loader."""
-    text = 'the time machine ' * 60
-    vocab = d2l.Vocab(list(text))
-    corpus = [vocab[c] for c in text]
-    return vocab, d2lsave.SeqDataLoader(corpus, 4, 10)
+def test_the_reference_call_still_works():
+    """The reference chapters pass the three functions explicitly."""
+    net = d2lsave.RNNModelScratch(28, 8, CTX, d2lsave.get_params,
+                                  d2lsave.init_rnn_state, d2lsave.rnn)
+    Y, state = net(np.zeros((2, 3), dtype='int32'), net.begin_state(2, CTX))
+    assert Y.shape == (6, 28) and state[0].shape == (2, 8)
 
 
 def test_shapes_and_state():
@@ -76,9 +72,12 @@ def test_grad_clipping_works_on_gluon_blocks():
     assert norm == pytest.approx(0.5, rel=1e-4)
 
 
-def test_rnn_gradients_match_finite_differences():
+@pytest.mark.parametrize('cell', ['rnn', 'gru', 'lstm'])
+def test_scratch_gradients_match_finite_differences(cell):
+    """Autograd through the scratch cells (Chapters 2 and 4) against
+    central differences along random directions."""
     d2lsave.set_seed(3)
-    net = scratch_model(vocab_size=5, num_hiddens=4)
+    net = d2lsave.scratch_lm(cell, 5, 4, CTX)
     for p in net.params:                        # larger, non-zero weights
         p[:] = np.random.normal(scale=0.5, size=p.shape)
     X = np.array([[0, 1, 2, 3], [4, 3, 2, 1]])
@@ -205,42 +204,80 @@ def ctrl_c():
 
 
 def test_an_interrupt_stops_between_updates_and_says_where(toy, capsys,
-                                                           ctrl_c):
+                                                           ctrl_c,
+                                                           monkeypatch):
     vocab, loader = toy
     net = scratch_model(len(vocab), 32)
     updates = []
-    real_step = d2lsave.update_uninterrupted
+    real_make_updater = d2lsave.make_updater
 
-    def counting(step, batch_size):
-        real_step(step, batch_size)
-        updates.append([p.copy() for p in net.params])
-        if len(updates) == 20:          # Ctrl-C while training
-            os.kill(os.getpid(), signal.SIGINT)
-    d2lsave.update_uninterrupted = counting
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            d2lsave.train_ch8(net, loader, vocab, lr=1, num_epochs=50,
-                              ctx=CTX, prefixes=('the',))
-    finally:
-        d2lsave.update_uninterrupted = real_step
+    def counting_updater(model, lr, optimizer='sgd'):
+        updater = real_make_updater(model, lr, optimizer)
+
+        def update(batch_size):
+            if len(updates) == 19:      # Ctrl-C arrives during an update
+                os.kill(os.getpid(), signal.SIGINT)
+            updater(batch_size)
+            updates.append([p.copy() for p in net.params])
+        return update
+    monkeypatch.setattr(d2lsave, 'make_updater', counting_updater)
+    with pytest.raises(KeyboardInterrupt):
+        d2lsave.train_ch8(net, loader, vocab, lr=1, num_epochs=50,
+                          ctx=CTX, prefixes=('the',))
     out = capsys.readouterr().out
     assert 'interrupted in epoch' in out and 'finished minibatch' in out
-    # the weights are those of the last finished update, not a mix
-    assert 20 <= len(updates) < 50 * 14
+    # the update under way finished, and the weights are its weights
+    assert len(updates) == 20
     assert all((p == q).all() for p, q in zip(net.params, updates[-1]))
     # and the usual Ctrl-C handler is back
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_update_defers_an_interrupt_until_it_is_whole(ctrl_c):
+def test_ctrl_c_deferred_holds_an_interrupt_until_the_block_ends(ctrl_c):
     done = []
-
-    def slow_update(batch_size):
-        os.kill(os.getpid(), signal.SIGINT)   # arrives mid-update
-        done.append(batch_size)
     with pytest.raises(KeyboardInterrupt):
-        d2lsave.update_uninterrupted(slow_update, 1)
-    assert done == [1]                         # the update completed first
+        with d2lsave.ctrl_c_deferred():
+            os.kill(os.getpid(), signal.SIGINT)   # arrives mid-update
+            done.append(1)
+    assert done == [1]                         # the block completed first
+
+
+def test_keep_best_restores_the_best_evaluation(toy):
+    """Early stopping: the restored parameters give exactly the best held-out
+    perplexity that train_ch8 reported."""
+    vocab, loader = toy
+    held_text = 'the machine time ' * 3
+    heldout = d2lsave.HeldOutText([vocab[c] for c in held_text],
+                                  context=vocab[' '])
+    d2lsave.set_seed(0)
+    net = scratch_model(len(vocab), 16)
+    result = d2lsave.train_ch8(net, loader, vocab, lr=3, num_epochs=40,
+                               ctx=CTX, heldout_iter=heldout, plot_every=2,
+                               keep_best=True, verbose=False)
+    history = [h for h in result['history']['heldout'] if h is not None]
+    assert len(history) == 20 and result['best_heldout'] == min(history)
+    assert result['best_epoch'] < 40  # the run went past its best epoch
+    assert result['heldout_perplexity'] != result['best_heldout']
+    assert d2lsave.evaluate_ppl(net, heldout, CTX) == result['best_heldout']
+
+
+def test_verbose_false_prints_nothing(toy, capsys):
+    vocab, loader = toy
+    result = d2lsave.train_ch8(scratch_model(len(vocab)), loader, vocab, 1, 3,
+                               CTX, prefixes=('the',), verbose=False)
+    assert capsys.readouterr().out == '' and result['samples'] == {}
+    history = result['history']
+    assert list(history) == ['epoch', 'train', 'heldout', 'tokens_per_sec']
+    assert all(len(v) == 3 for v in history.values())
+    assert history['heldout'] == [None, None, None]  # the toy has none
+
+
+@pytest.mark.parametrize('total_loss, num_tokens, expected', [
+    (0.0, 10, 1.0), (10 * math.log(28), 10, 28.0), (7000.0, 10, math.inf),
+    (float('nan'), 10, math.inf)])
+def test_one_overflow_rule_for_perplexity(total_loss, num_tokens, expected):
+    assert d2lsave.perplexity(total_loss, num_tokens) == \
+        pytest.approx(expected)
 
 
 def test_same_seed_same_run(toy):

@@ -26,7 +26,6 @@ from d2l import mxnet as d2l
 from mxnet import init, np
 from mxnet.gluon import rnn
 from toc_order import ROOT
-from web_export import export_for_web
 
 SITE = ROOT / '_build' / 'html'
 SHOTS = ROOT / '_build' / 'screenshots'
@@ -134,7 +133,8 @@ def random_model(kind, seed=1):
 def test_export_is_exact_and_small(tmp_path):
     model = init_model(d2lsave.RNNModel(rnn.RNN(256, activation='tanh'),
                                         len(TEST_VOCAB)))
-    path = export_for_web(model, TEST_VOCAB, tmp_path, 'rnn256', 'a test')
+    path = d2lsave.export_for_web(model, TEST_VOCAB, tmp_path, 'rnn256',
+                                  'a test')
     assert path == tmp_path / 'rnn256.js'
     print(f'rnn.RNN(256) export: {path.stat().st_size:,} bytes')
     assert path.stat().st_size < 500_000
@@ -157,7 +157,8 @@ def test_export_is_exact_and_small(tmp_path):
 
 def test_export_scratch_layout(tmp_path):
     model = random_model('scratch')
-    data = read_export(export_for_web(model, TEST_VOCAB, tmp_path, 's'))
+    data = read_export(d2lsave.export_for_web(model, TEST_VOCAB, tmp_path,
+                                              's'))
     W_xh, W_hh, b_h, W_hq, b_q = [p.asnumpy() for p in model.params]
     layer, = data['layers']
     V, h = W_xh.shape
@@ -173,18 +174,19 @@ def test_export_scratch_layout(tmp_path):
 def test_export_refuses_what_it_cannot_represent(tmp_path):
     V = len(TEST_VOCAB)
     with pytest.raises(ValueError, match='name must be'):
-        export_for_web(random_model('gru'), TEST_VOCAB, tmp_path, 'A b')
+        d2lsave.export_for_web(random_model('gru'), TEST_VOCAB, tmp_path,
+                               'A b')
     with pytest.raises(ValueError, match='vocabulary has 3'):
-        export_for_web(random_model('gru'), vocab_of(['<unk>', 'a', 'b']),
-                       tmp_path, 'small')
-    two_way = init_model(d2lsave.RNNModel(rnn.GRU(4, bidirectional=True), V))
-    with pytest.raises(ValueError, match='one-directional'):
-        export_for_web(two_way, TEST_VOCAB, tmp_path, 'two-way')
+        d2lsave.export_for_web(random_model('gru'),
+                               vocab_of(['<unk>', 'a', 'b']), tmp_path,
+                               'small')
+    with pytest.raises(ValueError, match='reads the future'):
+        d2lsave.RNNModel(rnn.GRU(4, bidirectional=True), V)
     other = d2lsave.RNNModelScratch(V, 4, CTX, d2lsave.get_params,
                                     d2lsave.init_rnn_state,
                                     lambda inputs, state, params: None)
     with pytest.raises(TypeError, match='dict of layers'):
-        export_for_web(other, TEST_VOCAB, tmp_path, 'other')
+        d2lsave.export_for_web(other, TEST_VOCAB, tmp_path, 'other')
     assert not list(tmp_path.iterdir())  # nothing written
 
 
@@ -342,7 +344,8 @@ def test_site_models_match_predict_ch8(site, browser):
 def test_every_cell_type_matches_predict_ch8(site, browser, tmp_path, kind):
     model = random_model(kind)
     name = f'test-{kind.replace("_", "-")}'
-    path = export_for_web(model, TEST_VOCAB, tmp_path, name, f'random {kind}')
+    path = d2lsave.export_for_web(model, TEST_VOCAB, tmp_path, name,
+                                  f'random {kind}')
     open_page(browser, f'{site}/intro.html')
     widget = add_widget(browser, name, path.read_text())
     for prefix in PREFIXES:

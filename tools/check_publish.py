@@ -38,8 +38,9 @@ def problem(config_path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', default=Path(__file__).resolve().parent.parent
-                        / '_config.yml', help='the Jupyter Book config')
+    parser.add_argument('--config', help='the Jupyter Book config',
+                        default=Path(__file__).resolve().parent.parent
+                        / '_config.yml')
     args = parser.parse_args(argv)
     why = problem(args.config)
     if why:
