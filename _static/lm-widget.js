@@ -1,7 +1,7 @@
 /* Live text generation with the book's character-level language models.
  *
  * Plain JavaScript, no framework, no server. A page asks for a widget with
- *     <div class="lm-widget" data-models="demo-rnn"></div>
+ *     <div class="lm-widget" data-models="memorizing-rnn"></div>
  * and this script (which Jupyter Book adds to every page; it does nothing
  * where there is no widget) fills it in. The model files, written in Python
  * by export_for_web, live in the site's lm-models/ folder; each is a script
