@@ -834,7 +834,8 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
 
     Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
     """
-    check_training(model, vocab, lr, num_epochs, prefixes, plot_every)
+    check_training(model, vocab, lr, num_epochs, prefixes if verbose else (),
+                   plot_every)  # prefixes are only used when verbose
     if heldout_iter is None:
         heldout_iter = getattr(train_iter, 'heldout_iter', None)
     loss = gluon.loss.SoftmaxCrossEntropyLoss()

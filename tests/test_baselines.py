@@ -46,12 +46,12 @@ def test_baselines_table_on_a_toy_split():
     text = 'the time machine ' * 30
     vocab = d2l.Vocab(list(text))
     corpus = [vocab[c] for c in text]
-    loader = SimpleNamespace(corpus=corpus[:-34], heldout_iter=SimpleNamespace(
-        corpus=corpus[-34:]))
+    loader = SimpleNamespace(corpus=corpus[:-34],
+                             heldout_iter=SimpleNamespace(corpus=corpus[-34:]))
     result = d2lsave.baselines(loader, vocab, max_n=3)
     assert list(result) == ['uniform', '1-gram', '2-gram', '3-gram', 'gzip',
                             'bz2', 'lzma']
     assert result['uniform'] == len(vocab)
     # the held-out text repeats the training text: more context, better
     assert result['1-gram'] > result['2-gram'] > result['3-gram'] >= 1
-    assert result['3-gram'] < 1.1
+    assert result['3-gram'] < 1.5  # 'e ' is followed by 't' or 'm'

@@ -209,18 +209,14 @@ def test_an_interrupt_stops_between_updates_and_says_where(toy, capsys,
     vocab, loader = toy
     net = scratch_model(len(vocab), 32)
     updates = []
-    real_make_updater = d2lsave.make_updater
+    real_sgd = d2lsave.d2l.sgd
 
-    def counting_updater(model, lr, optimizer='sgd'):
-        updater = real_make_updater(model, lr, optimizer)
-
-        def update(batch_size):
-            if len(updates) == 19:      # Ctrl-C arrives during an update
-                os.kill(os.getpid(), signal.SIGINT)
-            updater(batch_size)
-            updates.append([p.copy() for p in net.params])
-        return update
-    monkeypatch.setattr(d2lsave, 'make_updater', counting_updater)
+    def sgd(params, lr, batch_size):  # the update of scratch models
+        if len(updates) == 19:      # Ctrl-C arrives in the middle of it
+            os.kill(os.getpid(), signal.SIGINT)
+        real_sgd(params, lr, batch_size)
+        updates.append([p.copy() for p in net.params])
+    monkeypatch.setattr(d2lsave.d2l, 'sgd', sgd)
     with pytest.raises(KeyboardInterrupt):
         d2lsave.train_ch8(net, loader, vocab, lr=1, num_epochs=50,
                           ctx=CTX, prefixes=('the',))
