@@ -1,6 +1,10 @@
 """Shared test settings and fixtures."""
+import functools
+import http.server
 import os
+import shutil
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -8,6 +12,7 @@ import pytest
 os.environ.setdefault('MPLBACKEND', 'Agg')  # tests draw no windows
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'tools'))  # the build script's module
+SITE = ROOT / '_build' / 'html'  # the website that `make book` builds
 
 
 @pytest.fixture(scope='session')
@@ -19,3 +24,42 @@ def toy():
     text = 'the time machine ' * 60
     vocab = d2l.Vocab(list(text))
     return vocab, d2lsave.SeqDataLoader([vocab[c] for c in text], 4, 10)
+
+
+@pytest.fixture(scope='session')
+def site():
+    """The built website, served on a free local port."""
+    assert (SITE / 'index.html').exists(), 'build the book first: make book'
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(SITE))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{httpd.server_address[1]}'
+    httpd.shutdown()
+
+
+@pytest.fixture(scope='session')
+def browser(tmp_path_factory):
+    """Headless Chromium with no internet (every host but 127.0.0.1 fails),
+    keeping the console log."""
+    webdriver = pytest.importorskip('selenium.webdriver')
+    if not (shutil.which('chromium') and shutil.which('chromedriver')):
+        pytest.skip('chromium and chromedriver are not installed: run '
+                    'tools/ensure_browser.sh (Debian, as root)')
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which('chromium')
+    for flag in ['--headless=new', '--no-sandbox', '--disable-gpu',
+                 '--disable-quic', '--no-first-run', '--disable-sync',
+                 '--disable-background-networking',
+                 '--disable-component-update', '--window-size=1280,900',
+                 '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+                 f'--user-data-dir={tmp_path_factory.mktemp("chrome")}']:
+        options.add_argument(flag)
+    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    service = webdriver.ChromeService(executable_path=shutil.which(
+        'chromedriver'))
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()

@@ -4,11 +4,8 @@ Needs the built site (`make book`, which `make test` runs first) and the
 Debian packages chromium + chromium-driver (`tools/ensure_browser.sh`).
 Screenshots of every chapter go to _build/screenshots/.
 """
-import functools
-import http.server
 import json
 import shutil
-import threading
 
 import pytest
 
@@ -26,39 +23,6 @@ if not (shutil.which('chromium') and shutil.which('chromedriver')):
     pytest.skip('chromium and chromedriver are not installed: run '
                 'tools/ensure_browser.sh (Debian, as root)',
                 allow_module_level=True)
-
-
-@pytest.fixture(scope='module')
-def site():
-    assert (SITE / 'index.html').exists(), 'build the book first: make book'
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(SITE))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f'http://127.0.0.1:{httpd.server_address[1]}'
-    httpd.shutdown()
-
-
-@pytest.fixture(scope='module')
-def browser(tmp_path_factory):
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which('chromium')
-    for flag in ['--headless=new', '--no-sandbox', '--disable-gpu',
-                 '--disable-quic', '--no-first-run', '--disable-sync',
-                 '--disable-background-networking',
-                 '--disable-component-update', '--window-size=1280,900',
-                 # no internet: every host but the local server fails
-                 '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-                 f'--user-data-dir={tmp_path_factory.mktemp("chrome")}']:
-        options.add_argument(flag)
-    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    service = webdriver.ChromeService(executable_path=shutil.which(
-        'chromedriver'))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
 
 
 def stored_outputs(path):

@@ -10,13 +10,9 @@ message for unknown characters, pages opened from disk (file://), with no
 internet, and without console errors. Screenshots go to _build/screenshots/.
 """
 import base64
-import functools
-import http.server
 import json
 import re
-import shutil
 import string
-import threading
 
 import pytest
 
@@ -200,43 +196,6 @@ def test_committed_models_are_small():
 
 # ---------------------------------------------------------------------------
 # The browser.
-@pytest.fixture(scope='module')
-def site():
-    assert (SITE / 'index.html').exists(), 'build the book first: make book'
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(SITE))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f'http://127.0.0.1:{httpd.server_address[1]}'
-    httpd.shutdown()
-
-
-@pytest.fixture(scope='module')
-def browser(tmp_path_factory):
-    webdriver = pytest.importorskip('selenium.webdriver')
-    if not (shutil.which('chromium') and shutil.which('chromedriver')):
-        pytest.skip('chromium and chromedriver are not installed: run '
-                    'tools/ensure_browser.sh (Debian, as root)')
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which('chromium')
-    for flag in ['--headless=new', '--no-sandbox', '--disable-gpu',
-                 '--disable-quic', '--no-first-run', '--disable-sync',
-                 '--disable-background-networking',
-                 '--disable-component-update', '--window-size=1280,900',
-                 # no internet: every host but the local server fails
-                 '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-                 f'--user-data-dir={tmp_path_factory.mktemp("chrome")}']:
-        options.add_argument(flag)
-    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    service = webdriver.ChromeService(executable_path=shutil.which(
-        'chromedriver'))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
-
-
 def wait_for(driver, script, *args, timeout=30):
     from selenium.webdriver.support.ui import WebDriverWait
     WebDriverWait(driver, timeout).until(
