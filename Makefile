@@ -38,11 +38,16 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build -W -n --keep-going . \
 	  || { cat _build/html/reports/*.log 2>/dev/null; exit 1; }
 
+# One pytest worker per core, each running MXNet on one thread, each
+# notebook (nbval) or test file in one worker, the longest notebooks first
+# (tests/conftest.py): two one-thread processes train these small models
+# faster together than one process with two threads (README, "Speed").
 test: $(STAMP)
 	$(BIN)/python tools/build_d2lsave.py --check
 	$(MAKE) book
 	@sh tools/ensure_browser.sh
-	$(BIN)/python -m pytest --durations=12
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n auto --dist loadfile \
+	  --durations=12
 
 # JupyterLab on the book (open chapters/*.ipynb), with the kernel `python3`
 # registered to run .venv's Python (JUPYTER_PATH puts that kernelspec before

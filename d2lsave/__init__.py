@@ -995,6 +995,10 @@ class RNNModel(gluon.HybridBlock):  #@save
                              'which a language model must predict: use a '
                              'unidirectional layer (bidirectional=False)')
         self.vocab_size = vocab_size
+        if not rnn_layer._input_size:  # e.g. rnn.RNN(256): set it now, so
+            rnn_layer._input_size = vocab_size  # initialize() is not deferred
+            weight = rnn_layer.l0_i2h_weight
+            weight.shape = (weight.shape[0], vocab_size)
         with self.name_scope():  # registers both layers' parameters
             self.rnn = rnn_layer
             # in_units from the state's shape: no deferred initialization
@@ -1464,7 +1468,8 @@ def gluon_to_scratch(model, grads=False):  #@save
 
 
 # From chapters/deep-rnn.ipynb, cell 8, section "Deep networks from scratch, for any cell"
-# cell: (step function, parameter arrays per layer, state arrays per layer)
+#: For each cell name: (step function, parameter arrays per layer, state
+#: arrays per layer).
 CELLS = {'rnn': (d2lsave.rnn_step, 3, 1), 'gru': (d2lsave.gru_step, 4, 1),
          'lstm': (d2lsave.lstm_step, 4, 2)}
 

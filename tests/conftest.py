@@ -1,6 +1,7 @@
 """Shared test settings and fixtures."""
 import functools
 import http.server
+import json
 import os
 import shutil
 import sys
@@ -13,6 +14,33 @@ os.environ.setdefault('MPLBACKEND', 'Agg')  # tests draw no windows
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'tools'))  # the build script's module
 SITE = ROOT / '_build' / 'html'  # the website that `make book` builds
+
+
+def stored_run_seconds(path):
+    """Seconds that a notebook's cells took when it was last executed
+    (Jupyter's timings stored in the notebook); 0 for anything else."""
+    if path.suffix != '.ipynb':
+        return 0.0
+    from datetime import datetime
+    seconds = 0.0
+    for cell in json.loads(path.read_text(encoding='utf-8'))['cells']:
+        timing = cell.get('metadata', {}).get('execution', {})
+        if 'iopub.execute_input' in timing and 'shell.execute_reply' in timing:
+            start, end = (
+                datetime.fromisoformat(timing[key].replace('Z', '+00:00'))
+                for key in ('iopub.execute_input', 'shell.execute_reply'))
+            seconds += (end - start).total_seconds()
+    return seconds
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest notebooks first (by their stored run times), then the rest in
+    their usual order: with `pytest -n 2 --dist loadfile` (make test) the
+    workers then finish at about the same time. Each file's items keep
+    their order, which nbval needs."""
+    cost = {path: stored_run_seconds(path)
+            for path in {Path(str(item.path)) for item in items}}
+    items.sort(key=lambda item: -cost[Path(str(item.path))])  # stable
 
 
 @pytest.fixture(scope='session')

@@ -386,12 +386,14 @@ def test_model_files_load_only_on_widget_pages(site, browser):
             encoding='utf-8', errors='replace'), f'model file {path}'
     for page in SITE.rglob('*.html'):
         assert 'lm-models/' not in page.read_text(encoding='utf-8'), page
-    widget_in_chapter(browser, f'{site}/chapters/rnn-scratch.html')
+    widget_in_chapter(browser, f'{site}/chapters/text-sequence.html')
 
 
 def widget_in_chapter(browser, url):
-    """A page in chapters/ loads no model; a widget added to it finds the
-    model file by name (lm-models/ relative to the widget's script)."""
+    """A chapter page without a widget loads no model; a widget added to it
+    finds the model file by name (lm-models/ relative to the widget's
+    script)."""
+    assert not any(url.endswith(page) for page in widget_pages())
     name = widget_pages()['intro.html'][0]
     model, vocab = load_export(SITE / 'lm-models' / f'{name}.js')
     open_page(browser, url)
@@ -421,5 +423,5 @@ def test_page_from_disk(browser):
                                        CTX)
     assert_no_console_errors(browser)
     screenshot(browser, 'widget-file-url')
-    widget_in_chapter(browser, (SITE / 'chapters' / 'rnn-scratch.html')
+    widget_in_chapter(browser, (SITE / 'chapters' / 'text-sequence.html')
                       .as_uri())
