@@ -816,8 +816,10 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
     Every `plot_every` epochs, and after the last, it measures the held-out
     perplexity on `heldout_iter` (default: `train_iter.heldout_iter`); if
     `verbose`, it plots both perplexities, redrawn with a continuation of
-    `prefixes[0]` at most every 10 seconds and after the last epoch. With `keep_best=True` the model ends with the parameters
-    of its best held-out evaluation. `optimizer`: a Gluon optimizer name
+    `prefixes[0]` at most every 10 seconds (less often if drawing is slow:
+    see `TrainingPlot`) and after the last epoch. With `keep_best=True` the
+    model ends with the parameters of its best held-out evaluation.
+    `optimizer`: a Gluon optimizer name
     for Gluon models; scratch models use SGD. `verbose=False`: no plot, no
     printing, no samples.
 

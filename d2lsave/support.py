@@ -65,19 +65,24 @@ class TrainingPlot:
     generated text as the title, where redrawing does not erase it.
 
     `add` records a point per curve and costs nothing; `draw` redraws the
-    figure. `train_ch8` draws when `due()` (at most every `min_seconds` of
-    wall time) and after the last epoch, so that drawing stays a small part
-    of a long run. In a notebook the figure updates in place; elsewhere
-    nothing is shown.
+    figure. `train_ch8` draws when `due()` and after the last epoch. A
+    drawing is due once `min_seconds` of wall time have passed since the
+    last one, and at least as many seconds as the last drawing took divided
+    by `max_share`, so that drawing stays within about `max_share` of a long
+    run (a redraw in Jupyter can take a few tenths of a second; the sample
+    in the title, generated before each drawing, costs less). In a notebook
+    the figure updates in place; elsewhere nothing is shown.
     """
-    def __init__(self, num_epochs, heldout=True, min_seconds=10):
+    def __init__(self, num_epochs, heldout=True, min_seconds=10,
+                 max_share=0.01):
         d2l.use_svg_display()
         self.fig, self.ax = d2l.plt.subplots(figsize=(6, 3))
         self.num_epochs, self.min_seconds = num_epochs, min_seconds
+        self.max_share = max_share
         self.curves = {'train': ([], [])}
         if heldout:
             self.curves['held-out'] = ([], [])
-        self.last_draw = -math.inf
+        self.last_draw, self.draw_seconds = -math.inf, 0.0
 
     def add(self, epoch, train, heldout=None):
         """Record the perplexities of one epoch (held-out: None if not
@@ -88,11 +93,13 @@ class TrainingPlot:
                 self.curves[name][1].append(value)
 
     def due(self):
-        """Whether `min_seconds` have passed since the last drawing."""
-        return time.perf_counter() - self.last_draw >= self.min_seconds
+        """Whether a drawing is due (see the class docstring)."""
+        wait = max(self.min_seconds, self.draw_seconds / self.max_share)
+        return time.perf_counter() - self.last_draw >= wait
 
     def draw(self, title=''):
         """Redraw the curves with `title` above them."""
+        start = time.perf_counter()
         self.ax.cla()
         for name, (epochs, values) in self.curves.items():
             self.ax.plot(epochs, values, label=name)
@@ -105,3 +112,4 @@ class TrainingPlot:
             IPython.display.display(self.fig)
             IPython.display.clear_output(wait=True)
         self.last_draw = time.perf_counter()
+        self.draw_seconds = self.last_draw - start

@@ -1,4 +1,4 @@
-"""Chapter 1: the RNN from scratch, its training loop and its guards."""
+"""Chapter 2: the RNN from scratch, its training loop and its guards."""
 import math
 import os
 import signal
@@ -288,3 +288,22 @@ def test_same_seed_same_run(toy):
         runs.append((result['history']['train'],
                      [p.asnumpy().tolist() for p in net.params]))
     assert runs[0] == runs[1]
+
+
+def test_training_plot_waits_longer_after_a_slow_drawing(monkeypatch):
+    """The live plot redraws at most every `min_seconds`, and after a
+    drawing that took s seconds, not before s / max_share seconds."""
+    from d2lsave import support
+    plot = support.TrainingPlot(10, min_seconds=1, max_share=0.01)
+    assert plot.due()                          # nothing drawn yet
+    clock = [100.0]
+    monkeypatch.setattr(support.time, 'perf_counter', lambda: clock[0])
+    plot.draw('epoch 1: text')                 # takes 0 s on this clock
+    clock[0] = 100.5
+    assert not plot.due()
+    clock[0] = 101.0
+    assert plot.due()
+    plot.draw_seconds = 0.05                   # a slow drawing: wait 5 s
+    assert not plot.due()
+    clock[0] = 105.0
+    assert plot.due()
