@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,6 @@ def stored_run_seconds(path):
     (Jupyter's timings stored in the notebook); 0 for anything else."""
     if path.suffix != '.ipynb':
         return 0.0
-    from datetime import datetime
     seconds = 0.0
     for cell in json.loads(path.read_text(encoding='utf-8'))['cells']:
         timing = cell.get('metadata', {}).get('execution', {})
@@ -39,8 +39,8 @@ def pytest_collection_modifyitems(config, items):
     workers then finish at about the same time. Each file's items keep
     their order, which nbval needs."""
     cost = {path: stored_run_seconds(path)
-            for path in {Path(str(item.path)) for item in items}}
-    items.sort(key=lambda item: -cost[Path(str(item.path))])  # stable
+            for path in {item.path for item in items}}
+    items.sort(key=lambda item: -cost[item.path])  # stable
 
 
 @pytest.fixture(scope='session')
