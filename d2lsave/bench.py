@@ -3,6 +3,7 @@
     python -m d2lsave.bench                 # every model, 20 epochs each
     python -m d2lsave.bench --epochs 5 --models gluon-rnn-256
     python -m d2lsave.bench --json results.jsonl
+    python -m d2lsave.bench --profile --epochs 5 --models gluon-lstm-2x256
 
 Each model is built as the chapters build it (`scratch_lm`, `gluon_lm`) and
 trained with the book's own `train_ch8(..., verbose=False)` (batch 32, 35
@@ -12,7 +13,10 @@ train_ch8's median over the epochs after the first two (min-max beside it);
 whole call, held-out evaluation included. The table also gives the
 perplexity reached and the wall time. Results are printed as a table and
 as JSON lines (one per model, plus one line describing the machine), and
-appended to `--json` if given.
+appended to `--json` if given. With `--profile`, MXNet's profiler also
+records every operator and the table lists, per model, the operators that
+took the most time, in milliseconds per minibatch (profiling slows the run
+down: compare speeds only between runs without it).
 This module is written by hand; it is not generated from the notebooks.
 """
 import argparse
@@ -24,7 +28,7 @@ import sys
 import time
 
 import numpy
-from mxnet import init
+from mxnet import init, profiler
 
 import d2lsave
 from d2lsave import d2l, mx
@@ -88,23 +92,49 @@ def machine():
             'commit': commit(), 'time': time.strftime('%Y-%m-%d %H:%M:%S')}
 
 
-def run(name, epochs):
+def run(name, epochs, profile=False):
     """Train one model; return its JSON record."""
     build, lr = MODELS[name]
     d2lsave.set_seed(0)
     train_iter, vocab = d2lsave.load_data_time_machine(32, 35)
     ctx = d2l.try_gpu()
     model = build(len(vocab), ctx)
+    if profile:
+        profiler.set_config(profile_all=True, aggregate_stats=True,
+                            filename=os.devnull)
+        profiler.set_state('run')
     result = d2lsave.train_ch8(model, train_iter, vocab, lr, epochs, ctx,
                                plot_every=epochs, verbose=False)
     speeds = result['history']['tokens_per_sec'][2:] \
         or result['history']['tokens_per_sec']  # as train_ch8's median
-    return {'kind': 'model', 'model': name, 'epochs': epochs, 'lr': lr,
-            'tokens_per_sec': round(result['tokens_per_sec']),
-            'spread': [round(min(speeds)), round(max(speeds))],
-            'wall_tokens_per_sec': round(result['wall_tokens_per_sec']),
-            'perplexity': round(result['perplexity'], 3),
-            'seconds': round(result['seconds'], 1)}
+    record = {'kind': 'model', 'model': name, 'epochs': epochs, 'lr': lr,
+              'tokens_per_sec': round(result['tokens_per_sec']),
+              'spread': [round(min(speeds)), round(max(speeds))],
+              'wall_tokens_per_sec': round(result['wall_tokens_per_sec']),
+              'perplexity': round(result['perplexity'], 3),
+              'seconds': round(result['seconds'], 1)}
+    if profile:
+        mx.nd.waitall()
+        profiler.set_state('stop')
+        stats = json.loads(profiler.dumps(reset=True, format='json'))
+        minibatches = round(result['wall_tokens_per_sec'] * result['seconds']
+                            / (32 * 35))
+        record['profiled'] = True
+        record['ms_per_minibatch'] = {
+            op: round(s['Total'] / minibatches, 3)
+            for op, s in sorted(stats['Time']['operator'].items(),
+                                key=lambda item: -item[1]['Total'])}
+    return record
+
+
+def print_profile(record, top=8):
+    """Print the operators that took the most time in a profiled run."""
+    ms = record['ms_per_minibatch']
+    total = sum(ms.values())
+    print(f'  operators, ms per minibatch (all: {total:.1f} ms):')
+    for op, t in list(ms.items())[:top]:
+        name = op if len(op) <= 60 else op[:57] + '...'  # bulked segments
+        print(f'  {name:<60}{t:>8.2f}{100 * t / total:>6.1f}%')
 
 
 def main(argv=None):
@@ -114,6 +144,9 @@ def main(argv=None):
     parser.add_argument('--models', nargs='+', choices=list(MODELS),
                         default=list(MODELS))
     parser.add_argument('--json', help='append the JSON lines to this file')
+    parser.add_argument('--profile', action='store_true',
+                        help='also list the operators that took the most '
+                             'time (slower)')
     args = parser.parse_args(argv)
     if args.epochs < 1:
         parser.error(f'need --epochs >= 1, got {args.epochs}')
@@ -122,12 +155,14 @@ def main(argv=None):
           f'{"perplexity":>11}{"seconds":>9}'
           f'   ({args.epochs} epochs on {records[0]["device"]})', flush=True)
     for name in args.models:
-        r = run(name, args.epochs)
+        r = run(name, args.epochs, args.profile)
         records.append(r)
         print(f'{name:<26}{r["tokens_per_sec"]:>11}'
               f'{"%d-%d" % tuple(r["spread"]):>17}'
               f'{r["wall_tokens_per_sec"]:>9}{r["perplexity"]:>11.2f}'
               f'{r["seconds"]:>9.1f}', flush=True)
+        if args.profile:
+            print_profile(r)
     lines = [json.dumps(r) for r in records]
     print('\n'.join(lines))
     if args.json:

@@ -38,3 +38,16 @@ def test_bench_refuses_impossible_settings():
         bench.main(['--epochs', '0'])
     with pytest.raises(SystemExit):
         bench.main(['--models', 'no-such-model'])
+
+
+def test_bench_profile_lists_the_operators(capsys):
+    assert bench.main(['--epochs', '2', '--profile',
+                       '--models', 'gluon-rnn-256']) == 0
+    out = capsys.readouterr().out
+    record = json.loads(out.splitlines()[-1])
+    assert record['profiled'] and record['model'] == 'gluon-rnn-256'
+    ms = record['ms_per_minibatch']
+    assert {'RNN', '_backward_RNN'} <= set(ms)   # the fused operator
+    assert list(ms.values()) == sorted(ms.values(), reverse=True)
+    assert 'operators, ms per minibatch' in out
+    assert re.search(r'^  _backward_RNN +[0-9.]+ +[0-9.]+%$', out, re.M)

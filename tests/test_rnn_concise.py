@@ -198,3 +198,73 @@ def test_compiled_model_checks_its_state():
     model = compiled_model(28, 16)
     with pytest.raises(ValueError, match=r'begin_state\(batch_size=4'):
         model(np.zeros((4, 5)), model.begin_state(batch_size=3, ctx=CTX))
+
+
+def train_a_layer(cell, hybridize, input_size, bidirectional=False):
+    """Three SGD steps of a 2-layer Gluon layer; every number it ends with."""
+    d2lsave.set_seed(0)
+    layer = getattr(rnn, cell)(8, num_layers=2, input_size=input_size,
+                               bidirectional=bidirectional)
+    layer.initialize(mx.init.Xavier(), ctx=CTX)
+    if hybridize:
+        layer.hybridize(static_alloc=True, static_shape=True)
+    trainer = mx.gluon.Trainer(layer.collect_params(), 'sgd',
+                               {'learning_rate': 0.1})
+    X = np.random.normal(size=(7, 4, 5))
+    state = layer.begin_state(4, ctx=CTX)
+    for _ in range(3):
+        with mx.autograd.record():
+            Y, _ = layer(X, state)
+            loss = (Y ** 2).mean()
+        loss.backward()
+        trainer.step(1)
+    return [p.data().asnumpy() for p in layer.collect_params().values()] \
+        + [Y.asnumpy()]
+
+
+@pytest.mark.parametrize('cell', ['RNN', 'GRU', 'LSTM'])
+@pytest.mark.parametrize('hybridize', [False, True])
+@pytest.mark.parametrize('input_size', [5, 0])  # 0: shapes known late
+@pytest.mark.parametrize('bidirectional', [False, True])
+def test_joining_rows_changes_no_number(monkeypatch, cell, hybridize,
+                                        input_size, bidirectional):
+    """d2lsave's faster join of a Gluon layer's parameters (support.py)
+    gives the same outputs, gradients and updates, bit for bit, as MXNet's
+    own; and it is the one that runs."""
+    modules = (mx.ndarray.numpy._internal, mx.symbol.numpy._internal)
+    calls = []
+    for module in modules:
+        join = module.rnn_param_concat
+        assert join.original  # wrapped on import of d2lsave
+        monkeypatch.setattr(module, 'rnn_param_concat', join.original)
+    before = train_a_layer(cell, hybridize, input_size, bidirectional)
+    for module in modules:  # MXNet's join, watched, inside d2lsave's
+        def spy(*arrays, _join=module.rnn_param_concat, **kwargs):
+            calls.append([d2lsave.support._shape(a) for a in arrays])
+            return _join(*arrays, **kwargs)
+        monkeypatch.setattr(module, 'rnn_param_concat',
+                            d2lsave.support.join_rows(spy))
+    after = train_a_layer(cell, hybridize, input_size, bidirectional)
+    assert len(before) == len(after)
+    assert all((a == b).all() for a, b in zip(before, after))
+    # Joined as rows of 8 (the hidden size) or more wherever the sizes are
+    # known; a hybridized layer whose input size is left to the first call
+    # builds its one graph before the sizes are known, and keeps MXNet's.
+    rows = [c for c in calls if all(s and len(s) == 2 for s in c)]
+    assert all(s[1] >= 8 for c in rows for s in c)
+    if input_size:
+        assert calls and len(rows) == len(calls)
+    elif not hybridize:
+        assert len(rows) == len(calls) - 1 >= 1
+
+
+def test_join_rows_makes_rows_when_it_can():
+    joined = []
+    join = d2lsave.support.join_rows(
+        lambda *arrays, dim: joined.append([a.shape for a in arrays])
+        or np.concatenate(arrays, axis=dim))
+    parts = [np.arange(12.0), np.arange(8.0), np.arange(20.0)]
+    assert (join(*parts, dim=0) == np.concatenate(parts)).all()
+    assert joined[-1] == [(3, 4), (2, 4), (5, 4)]  # rows of gcd(12, 8, 20)
+    join(np.arange(7.0), np.arange(3.0), dim=0)     # gcd 1: as they are
+    assert joined[-1] == [(7,), (3,)]
