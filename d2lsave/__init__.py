@@ -1128,7 +1128,7 @@ class RNNModelCompiled(gluon.HybridBlock):  #@save
         return (np.zeros((batch_size, self.num_hiddens), ctx=ctx),)
 
 
-# From chapters/rnn-concise.ipynb, cell 28, section "Saving a trained model"
+# From chapters/rnn-concise.ipynb, cell 32, section "Saving a trained model"
 def save_model(model, vocab, folder):  #@save
     """Save `model`'s trained arrays and `vocab` into `folder` (created if
     missing); `load_model(model, folder)` reads them back.
@@ -1143,7 +1143,7 @@ def save_model(model, vocab, folder):  #@save
     (folder / 'vocab.json').write_text(json.dumps(vocab.idx_to_token))
 
 
-# From chapters/rnn-concise.ipynb, cell 28, section "Saving a trained model"
+# From chapters/rnn-concise.ipynb, cell 32, section "Saving a trained model"
 def load_model(model, folder):  #@save
     """Load what `save_model` wrote into `model`, which must be built the
     same way (same class and sizes); return the saved vocabulary.
@@ -1170,7 +1170,7 @@ def load_model(model, folder):  #@save
     return vocab
 
 
-# From chapters/rnn-concise.ipynb, cell 32, section "Running the model in your browser"
+# From chapters/rnn-concise.ipynb, cell 36, section "Running the model in your browser"
 def export_for_web(model, vocab, path, name, description=''):  #@save
     """Write `model` and `vocab` into `path/name.js`, for the web widget.
 
@@ -1246,7 +1246,7 @@ def export_for_web(model, vocab, path, name, description=''):  #@save
     return file
 
 
-# From chapters/rnn-concise.ipynb, cell 32, section "Running the model in your browser"
+# From chapters/rnn-concise.ipynb, cell 36, section "Running the model in your browser"
 def web_layers(model):  #@save
     """Return a model's weights as export_for_web's dict of layers.
 
@@ -1285,7 +1285,7 @@ def web_layers(model):  #@save
     return {'layers': layers, 'dense_weight': W_hq.T, 'dense_bias': b_q}
 
 
-# From chapters/rnn-concise.ipynb, cell 32, section "Running the model in your browser"
+# From chapters/rnn-concise.ipynb, cell 36, section "Running the model in your browser"
 def float32_base64(array, shape, what):  #@save
     """Check an array's shape; return its float32 bytes in base64.
 

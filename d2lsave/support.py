@@ -21,7 +21,7 @@ from d2l import mxnet as d2l
 from mxnet import np
 
 __all__ = ['global_norm', 'ctrl_c_deferred', 'TrainingPlot',
-           'join_rows']
+           'join_rows', 'mxnet_join']
 
 
 def global_norm(arrays):
@@ -139,9 +139,14 @@ def join_rows(concat):
     gradient (a split) from 2.5 to 0.6 ms, of about 55 ms in all
     (`python -m d2lsave.bench --profile`, AMD EPYC, 2 threads).
 
-    When a size is not known yet, MXNet's join runs: so it does in the
-    graph of a hybridized layer built without `input_size` (`RNNModel`
-    sets the input size, so the book's models get the faster join).
+    The gain is in hybridized graphs, where the rows are fixed arrays of
+    the graph. Called imperatively, each call makes new row views and the
+    gain is smaller and uneven (that LSTM's parameters, eight alternating
+    timings: 1.1 to 4.6 ms per join against 3.9 ms). When a size is
+    not known yet, MXNet's join runs: so it does in the graph of a
+    hybridized layer built without `input_size` (`RNNModel` hybridizes
+    itself and sets the input size, so the book's models get the faster
+    join).
     """
     @functools.wraps(concat)
     def wrapped(*arrays, dim=0, **kwargs):
@@ -158,6 +163,25 @@ def join_rows(concat):
     return wrapped
 
 
-for _module in (mx.ndarray.numpy._internal, mx.symbol.numpy._internal):
+# Where Gluon's layers look the join up, when run and when hybridized.
+JOIN_MODULES = (mx.ndarray.numpy._internal, mx.symbol.numpy._internal)
+for _module in JOIN_MODULES:
     if not hasattr(_module.rnn_param_concat, 'original'):
         _module.rnn_param_concat = join_rows(_module.rnn_param_concat)
+
+
+@contextlib.contextmanager
+def mxnet_join():
+    """Inside the block, Gluon's recurrent layers use MXNet's own join.
+
+    For comparisons. A hybridized layer records its graph on its first
+    call: a layer first called inside the block keeps MXNet's join after it.
+    """
+    saved = [(module, module.rnn_param_concat) for module in JOIN_MODULES]
+    for module, join in saved:
+        module.rnn_param_concat = getattr(join, 'original', join)
+    try:
+        yield
+    finally:
+        for module, join in saved:
+            module.rnn_param_concat = join

@@ -231,15 +231,14 @@ def test_joining_rows_changes_no_number(monkeypatch, cell, hybridize,
     """d2lsave's faster join of a Gluon layer's parameters (support.py)
     gives the same outputs, gradients and updates, bit for bit, as MXNet's
     own; and it is the one that runs."""
-    modules = (mx.ndarray.numpy._internal, mx.symbol.numpy._internal)
+    with d2lsave.support.mxnet_join():
+        before = train_a_layer(cell, hybridize, input_size, bidirectional)
     calls = []
-    for module in modules:
-        join = module.rnn_param_concat
+    for module in d2lsave.support.JOIN_MODULES:  # MXNet's, watched, inside
+        join = module.rnn_param_concat            # d2lsave's
         assert join.original  # wrapped on import of d2lsave
-        monkeypatch.setattr(module, 'rnn_param_concat', join.original)
-    before = train_a_layer(cell, hybridize, input_size, bidirectional)
-    for module in modules:  # MXNet's join, watched, inside d2lsave's
-        def spy(*arrays, _join=module.rnn_param_concat, **kwargs):
+
+        def spy(*arrays, _join=join.original, **kwargs):
             calls.append([d2lsave.support._shape(a) for a in arrays])
             return _join(*arrays, **kwargs)
         monkeypatch.setattr(module, 'rnn_param_concat',
@@ -256,6 +255,15 @@ def test_joining_rows_changes_no_number(monkeypatch, cell, hybridize,
         assert calls and len(rows) == len(calls)
     elif not hybridize:
         assert len(rows) == len(calls) - 1 >= 1
+
+
+def test_mxnet_join_restores_both_joins():
+    joins = [m.rnn_param_concat for m in d2lsave.support.JOIN_MODULES]
+    with d2lsave.support.mxnet_join():
+        assert [m.rnn_param_concat for m in d2lsave.support.JOIN_MODULES] \
+            == [j.original for j in joins]
+    assert [m.rnn_param_concat for m in d2lsave.support.JOIN_MODULES] \
+        == joins
 
 
 def test_join_rows_makes_rows_when_it_can():
