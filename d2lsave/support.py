@@ -135,9 +135,10 @@ def join_rows(concat):
     one number at a time. Seen as rows of k numbers, k the greatest common
     divisor of their sizes (1,024 for the 2-layer LSTM with 256 units), the
     same bytes are joined into the same vector, bit for bit, much faster:
-    for that LSTM the join went from 5.3 to 0.4 ms per minibatch and its
-    gradient (a split) from 2.5 to 0.6 ms, of about 55 ms in all
-    (`python -m d2lsave.bench --profile`, AMD EPYC, 2 threads).
+    for that LSTM the join went from about 5 to 0.2 ms per minibatch and
+    its gradient (a split) from 2.3 to 0.5 ms, of about 50 ms in all
+    (`bench.run(..., profile=True)` inside and outside `mxnet_join()`, as
+    chapter 3 does; AMD EPYC, 2 threads).
 
     The gain is in hybridized graphs, where the rows are fixed arrays of
     the graph. Called imperatively, each call makes new row views and the
@@ -151,14 +152,12 @@ def join_rows(concat):
     @functools.wraps(concat)
     def wrapped(*arrays, dim=0, **kwargs):
         shapes = [_shape(a) for a in arrays]
-        if dim != 0 or not shapes or any(s is None or len(s) != 1
-                                         for s in shapes):
-            return concat(*arrays, dim=dim, **kwargs)
-        k = math.gcd(*(s[0] for s in shapes))
-        if k == 1:
-            return concat(*arrays, dim=dim, **kwargs)
-        rows = [a.reshape(-1, k) for a in arrays]
-        return concat(*rows, dim=0, **kwargs).reshape(-1)
+        if dim == 0 and shapes and all(s and len(s) == 1 for s in shapes):
+            k = math.gcd(*(s[0] for s in shapes))
+            if k > 1:
+                rows = [a.reshape(-1, k) for a in arrays]
+                return concat(*rows, dim=0, **kwargs).reshape(-1)
+        return concat(*arrays, dim=dim, **kwargs)
     wrapped.original = concat
     return wrapped
 
