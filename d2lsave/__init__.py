@@ -24,11 +24,15 @@ __all__ = [
     'seq_data_iter_sequential',
     'check_positive_int',
     'SeqDataLoader',
-    'HeldOutText',
+    'TextSplit',
+    'NUM_VALID',
+    'NUM_TEST',
     'load_data_time_machine',
     'ngram_perplexity',
-    'fit_add_k',
+    'KneserNey',
     'compressed_bits_per_char',
+    'ppm_compress',
+    'split_texts',
     'baselines',
     'get_params',
     'init_rnn_state',
@@ -83,6 +87,11 @@ __all__ = [
     'deep_forward',
     'deep_rnn',
     'scratch_lm',
+    'passage_log_probs',
+    'split_perplexity',
+    'mix_log_probs',
+    'dynamic_log_probs',
+    'kneser_ney_log_probs',
 ]
 
 import sys
@@ -93,6 +102,7 @@ d2lsave = sys.modules[__name__]
 # From chapters/text-sequence.ipynb, cell 3
 import bz2
 import collections
+import functools
 import gzip
 import hashlib
 import lzma
@@ -107,6 +117,7 @@ from pathlib import Path
 import mxnet as mx
 import numpy as onp
 import pandas as pd
+import pyppmd
 from d2l import mxnet as d2l
 from mxnet import autograd, gluon, np, npx
 
@@ -312,11 +323,11 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps):  #@save
                    np.split(Ys[:, :end], num_batches, axis=1))
 
 
-# From chapters/text-sequence.ipynb, cell 28, section "The loader, with a held-out split"
+# From chapters/text-sequence.ipynb, cell 28, section "The loader, with three splits"
 def check_positive_int(**values):  #@save
     """Raise ValueError unless every keyword argument is an int >= 1.
 
-    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with a held-out split".
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with three splits".
     """
     for name, value in values.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -324,14 +335,14 @@ def check_positive_int(**values):  #@save
                              f'{value!r}')
 
 
-# From chapters/text-sequence.ipynb, cell 28, section "The loader, with a held-out split"
+# From chapters/text-sequence.ipynb, cell 28, section "The loader, with three splits"
 class SeqDataLoader:  #@save
     """Minibatches (X, Y) of shape (batch_size, num_steps) over a corpus.
 
-    Each iteration is one epoch, with a fresh random offset. The attribute
-    `heldout_iter` is set by `load_data_time_machine`.
+    Each iteration is one epoch, with a fresh random offset. The attributes
+    `valid_iter` and `test_iter` are set by `load_data_time_machine`.
 
-    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with a held-out split".
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with three splits".
     """
     def __init__(self, corpus, batch_size, num_steps, use_random_iter=False):
         check_positive_int(batch_size=batch_size, num_steps=num_steps)
@@ -344,7 +355,7 @@ class SeqDataLoader:  #@save
                 f'batch_size or num_steps, or use more tokens.')
         self.corpus, self.batch_size = corpus, batch_size
         self.num_steps, self.use_random_iter = num_steps, use_random_iter
-        self.heldout_iter = None
+        self.valid_iter = self.test_iter = None
 
     def __iter__(self):
         sample = (seq_data_iter_random if self.use_random_iter
@@ -352,73 +363,89 @@ class SeqDataLoader:  #@save
         return sample(self.corpus, self.batch_size, self.num_steps)
 
 
-# From chapters/text-sequence.ipynb, cell 28, section "The loader, with a held-out split"
-class HeldOutText:  #@save
-    """Held-out tokens as one minibatch (X, Y): the corpus cut into equal,
-    contiguous rows (the largest number up to `max_rows` that divides its
-    length), so that Y holds every token exactly once and X is Y shifted by
-    one token. `context` is the token before `corpus`, X's first token.
+# From chapters/text-sequence.ipynb, cell 28, section "The loader, with three splits"
+class TextSplit:  #@save
+    """A passage of text (validation or test) for a model to be scored on.
 
-    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with a held-out split".
+    `corpus` (token indices) is cut into `num_rows` equal, contiguous rows,
+    read side by side as one minibatch (X, Y): Y holds every token exactly
+    once, X is Y shifted by one token. `warmup` holds, for each row, the
+    `num_warmup` tokens that come before it in the novel (the end of the
+    previous row; for the first row, the end of `context`, the text before
+    the passage). A network reads them first, to build its state, and is not
+    scored on them, so that every token is predicted with at least
+    `num_warmup` tokens of real context, as if the passage were read as one
+    stream.
+
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with three splits".
     """
-    def __init__(self, corpus, context, max_rows=25):
-        if not corpus:
-            raise ValueError('the held-out corpus is empty')
-        self.corpus = corpus
-        self.batch_size = max(r for r in range(1, max_rows + 1)
-                              if len(corpus) % r == 0)
-        tokens = onp.array([context] + list(corpus))
-        rows = onp.arange(self.batch_size)[:, None] * (
-            len(corpus) // self.batch_size) + onp.arange(
-            len(corpus) // self.batch_size)
-        self.X, self.Y = np.array(tokens[rows]), np.array(tokens[rows + 1])
+    def __init__(self, corpus, context, num_rows=25, num_warmup=200):
+        check_positive_int(num_rows=num_rows, num_warmup=num_warmup)
+        if not corpus or len(corpus) % num_rows:
+            raise ValueError(f'the passage has {len(corpus)} tokens, which '
+                             f'num_rows={num_rows} does not divide into '
+                             f'equal rows: choose a divisor of its length')
+        if len(context) <= num_warmup:
+            raise ValueError(f'num_warmup={num_warmup} needs more than that '
+                             f'many tokens of context, got {len(context)}')
+        self.corpus, self.context = corpus, context
+        self.batch_size, length = num_rows, len(corpus) // num_rows
+        tokens = onp.array(list(context[-num_warmup - 1:]) + list(corpus))
+        rows = (onp.arange(num_rows)[:, None] * length
+                + onp.arange(num_warmup + length + 1))
+        window = tokens[rows]  # row r: its warm-up, then its part
+        self.warmup = np.array(window[:, :num_warmup])
+        self.X = np.array(window[:, num_warmup:-1])
+        self.Y = np.array(window[:, num_warmup + 1:])
 
     def __iter__(self):
         yield self.X, self.Y
 
 
-# From chapters/text-sequence.ipynb, cell 28, section "The loader, with a held-out split"
+# From chapters/text-sequence.ipynb, cell 30, section "The loader, with three splits"
+NUM_VALID = NUM_TEST = 5000  # characters in the validation and test passages
+
+
+# From chapters/text-sequence.ipynb, cell 31, section "The loader, with three splits"
 def load_data_time_machine(batch_size, num_steps,  #@save
-                           use_random_iter=False, max_tokens=10000,
-                           num_heldout=5000):
-    """Return (train_iter, vocab) for The Time Machine.
+                           use_random_iter=False, max_tokens=10000):
+    """Return (train_iter, vocab) for The Time Machine, with three splits.
 
-    Training uses the first `max_tokens` characters (`None`: all but the
-    held-out part). The `num_heldout` characters that follow form the
-    held-out split `train_iter.heldout_iter` (a `HeldOutText`; `None` if
-    `num_heldout` is 0).
+    The novel's last `NUM_TEST` characters are the test passage
+    (`train_iter.test_iter`) and the `NUM_VALID` before them the validation
+    passage (`train_iter.valid_iter`), both `TextSplit`s, the same for every
+    call. Training uses the first `max_tokens` characters (`None`: all the
+    text before the validation passage).
 
-    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with a held-out split".
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with three splits".
     """
     corpus, vocab = load_corpus_time_machine()
+    test_start = len(corpus) - NUM_TEST
+    valid_start = test_start - NUM_VALID
     if max_tokens is None:
-        max_tokens = len(corpus) - num_heldout
+        max_tokens = valid_start
     check_positive_int(max_tokens=max_tokens)
-    if not isinstance(num_heldout, int) or num_heldout < 0:
-        raise ValueError(f'num_heldout must be an integer >= 0, got '
-                         f'{num_heldout!r}')
-    if max_tokens + num_heldout > len(corpus):
+    if max_tokens > valid_start:
         raise ValueError(
-            f'max_tokens={max_tokens} plus num_heldout={num_heldout} exceeds '
-            f'the {len(corpus)} tokens of the corpus: use max_tokens <= '
-            f'{len(corpus) - num_heldout}, or None for all of them.')
+            f'max_tokens={max_tokens} would reach into the validation '
+            f'passage, which starts at character {valid_start}: use '
+            f'max_tokens <= {valid_start}, or None for all of them.')
     train_iter = SeqDataLoader(corpus[:max_tokens], batch_size, num_steps,
                                use_random_iter)
-    if num_heldout:
-        train_iter.heldout_iter = HeldOutText(
-            corpus[max_tokens:max_tokens + num_heldout],
-            context=corpus[max_tokens - 1])
+    train_iter.valid_iter = TextSplit(corpus[valid_start:test_start],
+                                      corpus[:valid_start])
+    train_iter.test_iter = TextSplit(corpus[test_start:], corpus[:test_start])
     return train_iter, vocab
 
 
-# From chapters/text-sequence.ipynb, cell 31, section "How hard is the task? Baselines"
-def ngram_perplexity(train, heldout, n, k, vocab_size):  #@save
-    """Perplexity on the string `heldout` of an add-k smoothed character
+# From chapters/text-sequence.ipynb, cell 34, section "How hard is the task? Baselines"
+def ngram_perplexity(train, text, n, k, vocab_size, context=None):  #@save
+    """Perplexity on the string `text` of an add-k smoothed character
     n-gram model counted on the string `train`.
 
     P(c | h) = (count(h c) + k) / (count(h) + k * vocab_size), where h is
-    the n - 1 characters before c; at the start of `heldout` they come from
-    the end of `train`.
+    the n - 1 characters before c; at the start of `text` they come from the
+    end of `context` (default: `train`), the text that precedes it.
 
     Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "How hard is the task? Baselines".
     """
@@ -427,57 +454,208 @@ def ngram_perplexity(train, heldout, n, k, vocab_size):  #@save
     contexts = collections.Counter()
     for gram, count in grams.items():
         contexts[gram[:-1]] += count
-    text = train[len(train) - n + 1:] + heldout  # n - 1 characters of context
+    before = train if context is None else context
+    text = before[len(before) - n + 1:] + text  # n - 1 characters before
+    num = len(text) - n + 1
     log_prob = sum(
         math.log((grams[text[i:i + n]] + k)
                  / (contexts[text[i:i + n - 1]] + k * vocab_size))
-        for i in range(len(heldout)))
-    return math.exp(-log_prob / len(heldout))
+        for i in range(num))
+    return math.exp(-log_prob / num)
 
 
-# From chapters/text-sequence.ipynb, cell 31, section "How hard is the task? Baselines"
-def fit_add_k(train, n, vocab_size, candidates=(1, 0.3, 0.1, 0.03, 0.01)):  #@save
-    """Choose k for an n-gram model on `train` alone: count on its first
-    90%, and return the candidate with the lowest perplexity on the rest.
+# From chapters/text-sequence.ipynb, cell 38, section "How hard is the task? Baselines"
+class KneserNey:  #@save
+    """Interpolated Kneser-Ney character n-gram model of `train` (a string)
+    over `alphabet`, for every order up to `max_order`.
+
+    P_m(c | h) = (N_m(h c) - D_m(N_m(h c))) / N_m(h .) + g_m(h) P_{m-1}(c | h')
+    with h' = h without its first character and P_0 uniform. The highest
+    order counts n-grams; lower orders count in how many contexts a gram
+    follows another character (continuation counts). g_m(h) gives what the
+    discounts took away to the lower order; a context never seen passes
+    everything down. D_m takes three values, for counts 1, 2 and 3 or more,
+    estimated from the counts of counts n_1..n_4 (Chen & Goodman's modified
+    Kneser-Ney): with Y = n_1 / (n_1 + 2 n_2), D(j) = j - (j + 1) Y n_{j+1}
+    / n_j. Where some n_j is zero (tiny texts), one discount Y (or 0.5) is
+    used for all counts.
 
     Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "How hard is the task? Baselines".
     """
-    cut = len(train) * 9 // 10
-    return min(candidates, key=lambda k: ngram_perplexity(
-        train[:cut], train[cut:], n, k, vocab_size))
+    def __init__(self, train, alphabet, max_order=10):
+        check_positive_int(max_order=max_order)
+        self.alphabet, self.max_order = list(alphabet), max_order
+        self.index = {c: i for i, c in enumerate(self.alphabet)}
+        unknown = set(train) - set(self.index)
+        if unknown:
+            raise ValueError(f'the training text has characters outside the '
+                             f'alphabet: {sorted(unknown)}')
+        # tables[m][top] maps a context h of m - 1 characters to
+        # (indices of the characters c seen after h, their discounted
+        # probabilities, g_m(h)); top: raw counts, else continuation counts
+        self.tables = [None]
+        for m in range(1, max_order + 1):
+            counts = collections.Counter(train[i:i + m]
+                                         for i in range(len(train) - m + 1))
+            continued = collections.Counter(
+                gram[1:] for gram in {train[i:i + m + 1]
+                                      for i in range(len(train) - m)})
+            self.tables.append({True: self._table(counts),
+                                False: self._table(continued)})
+
+    @staticmethod
+    def discounts(counts):
+        """D(1), D(2), D(3+) from the counts of counts (see the class)."""
+        n = collections.Counter(counts)
+        if n[1] and n[2]:
+            y = n[1] / (n[1] + 2 * n[2])
+            if n[3] and n[4]:
+                return [j - (j + 1) * y * n[j + 1] / n[j] for j in (1, 2, 3)]
+            return [y] * 3
+        return [0.5] * 3
+
+    def _table(self, counts):
+        discount = [0.0] + self.discounts(list(counts.values()))
+        by_context = collections.defaultdict(list)
+        for gram, count in counts.items():
+            by_context[gram[:-1]].append((self.index[gram[-1]], count))
+        table = {}
+        for h, pairs in by_context.items():
+            chars, n = (onp.array(column) for column in zip(*pairs))
+            d = onp.array(discount)[onp.minimum(n, 3)]
+            table[h] = (chars, (n - d) / n.sum(), d.sum() / n.sum())
+        return table
+
+    def probs(self, history, order):
+        """The distribution of the next character after the string
+        `history` (only its last order - 1 characters count)."""
+        if not 1 <= order <= self.max_order:
+            raise ValueError(f'order must be in 1..{self.max_order}, got '
+                             f'{order!r}')
+        p = onp.full(len(self.alphabet), 1 / len(self.alphabet))
+        for m in range(1, order + 1):
+            h = history[len(history) - m + 1:] if m > 1 else ''
+            entry = (self.tables[m][m == order].get(h)
+                     if len(h) == m - 1 else None)
+            if entry is not None:
+                chars, discounted, gamma = entry
+                p = gamma * p
+                p[chars] += discounted
+        return p
+
+    def log_probs(self, text, context, order):
+        """log P(c | the characters before c) for each character c of
+        `text`, which follows the string `context`."""
+        full = context[len(context) - order + 1:] + text if order > 1 \
+            else text
+        start = len(full) - len(text)
+        return onp.array([math.log(self.probs(
+            full[max(0, start + i - order + 1):start + i], order)[
+                self.index[c]]) for i, c in enumerate(text)])
+
+    def perplexity(self, text, context, order):
+        """Perplexity on `text` (after `context`) of the model of `order`."""
+        return math.exp(-self.log_probs(text, context, order).mean())
 
 
-# From chapters/text-sequence.ipynb, cell 31, section "How hard is the task? Baselines"
-def compressed_bits_per_char(train, heldout, compress):  #@save
+# From chapters/text-sequence.ipynb, cell 42, section "How hard is the task? Baselines"
+def compressed_bits_per_char(train, text, compress):  #@save
     """Bits per character that `compress` (bytes -> bytes) spends on the
-    string `heldout` when it comes after the string `train`.
+    string `text` when it comes after the string `train`.
 
     Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "How hard is the task? Baselines".
     """
-    extra = (len(compress((train + heldout).encode()))
+    extra = (len(compress((train + text).encode()))
              - len(compress(train.encode())))
-    return 8 * extra / len(heldout)
+    return 8 * extra / len(text)
 
 
-# From chapters/text-sequence.ipynb, cell 31, section "How hard is the task? Baselines"
-def baselines(train_iter, vocab, max_n=4):  #@save
-    """Held-out perplexities of simple models on `train_iter`'s split:
-    uniform, add-k n-grams for n = 1..max_n, and gzip, bz2 and lzma
-    (2 ** bits per character). Returns a dict name -> perplexity.
+# From chapters/text-sequence.ipynb, cell 42, section "How hard is the task? Baselines"
+def ppm_compress(data, order, memory=16 << 20):  #@save
+    """Compress bytes with PPMd (variant I, the PPM model of 7-Zip's .zip
+    codec) of model order `order`, through the `pyppmd` package.
 
     Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "How hard is the task? Baselines".
     """
-    train, heldout = (''.join(vocab.to_tokens(list(corpus))) for corpus in
-                      (train_iter.corpus, train_iter.heldout_iter.corpus))
-    V = len(vocab)
-    result = {'uniform': float(V)}
+    encoder = pyppmd.Ppmd8Encoder(order, memory)
+    return encoder.encode(data) + encoder.flush()
+
+
+# From chapters/text-sequence.ipynb, cell 43, section "How hard is the task? Baselines"
+def split_texts(train_iter, vocab):  #@save
+    """The splits of `train_iter` as strings: a dict with 'train', 'valid'
+    and 'test', and 'valid_before' and 'test_before', the text that comes
+    before each passage in the novel.
+
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "How hard is the task? Baselines".
+    """
+    def text(tokens):
+        return ''.join(vocab.to_tokens(list(tokens)))
+    texts = {'train': text(train_iter.corpus)}
+    for name in ('valid', 'test'):
+        split = getattr(train_iter, f'{name}_iter')
+        texts[name] = text(split.corpus)
+        texts[f'{name}_before'] = text(split.context[-100:])
+    return texts
+
+
+# From chapters/text-sequence.ipynb, cell 43, section "How hard is the task? Baselines"
+def baselines(train_iter, vocab, max_n=4, max_order=8):  #@save
+    """Perplexities of counting models and compressors on the validation
+    and test passages of `train_iter`, given its training text.
+
+    Returns a pandas DataFrame, one row per model: 'kind' (static: fixed
+    before it reads the passage; adaptive: it keeps learning while it reads
+    it), 'setting' (chosen on validation), 'valid' and 'test'. Rows:
+    uniform; add-k n-grams for n = 1..max_n (k chosen on validation);
+    interpolated Kneser-Ney (order up to `max_order` chosen on validation);
+    gzip, bz2 and lzma; PPM (order chosen on validation).
+
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "How hard is the task? Baselines".
+    """
+    return _baselines(tuple(sorted(split_texts(train_iter, vocab).items())),
+                      tuple(vocab.idx_to_token), max_n, max_order).copy()
+
+
+# From chapters/text-sequence.ipynb, cell 43, section "How hard is the task? Baselines"
+@functools.lru_cache(maxsize=None)
+def _baselines(texts, alphabet, max_n, max_order):  #@save
+    """`baselines` on hashable arguments, computed once per process.
+
+    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "How hard is the task? Baselines".
+    """
+    t, V = dict(texts), len(alphabet)
+    rows = {'uniform': ('static', '', float(V), float(V))}
+
+    def score(name, kind, setting, model):  # model(text, before) -> ppl
+        rows[name] = (kind, setting, model(t['valid'], t['valid_before']),
+                      model(t['test'], t['test_before']))
+
     for n in range(1, max_n + 1):
-        result[f'{n}-gram'] = ngram_perplexity(
-            train, heldout, n, fit_add_k(train, n, V), V)
+        k = min((1, 0.3, 0.1, 0.03, 0.01), key=lambda k: ngram_perplexity(
+            t['train'], t['valid'], n, k, V, t['valid_before']))
+        score(f'{n}-gram', 'static', f'add-k, k = {k}',
+              lambda text, before: ngram_perplexity(t['train'], text, n, k,
+                                                    V, before))
+    kn = KneserNey(t['train'], alphabet, max_order)
+    order = min(range(1, max_order + 1), key=lambda order: kn.perplexity(
+        t['valid'], t['valid_before'], order))
+    score('Kneser-Ney', 'static', f'order {order}',
+          lambda text, before: kn.perplexity(text, before, order))
     for compress in (gzip.compress, bz2.compress, lzma.compress):
-        name = compress.__module__
-        result[name] = 2 ** compressed_bits_per_char(train, heldout, compress)
-    return result
+        score(compress.__module__, 'adaptive', 'default level',
+              lambda text, before: 2 ** compressed_bits_per_char(
+                  t['train'], text, compress))
+
+    def ppm(order):
+        return functools.partial(ppm_compress, order=order)
+    order = min(range(2, 17), key=lambda order: compressed_bits_per_char(
+        t['train'], t['valid'], ppm(order)))
+    score('PPM', 'adaptive', f'order {order}',
+          lambda text, before: 2 ** compressed_bits_per_char(
+              t['train'], text, ppm(order)))
+    return pd.DataFrame.from_dict(rows, orient='index',
+                                  columns=['kind', 'setting', 'valid', 'test'])
 
 
 # From chapters/rnn-scratch.ipynb, cell 3
@@ -683,21 +861,22 @@ def perplexity(total_loss, num_tokens):  #@save
 
 
 # From chapters/rnn-scratch.ipynb, cell 22, section "Loss and perplexity"
-def evaluate_ppl(model, data_iter, ctx):  #@save
-    """Return the perplexity of `model` on `data_iter`, read in order, with
-    the state carried from one minibatch to the next.
+def evaluate_ppl(model, split, ctx):  #@save
+    """Return the perplexity of `model` on a `TextSplit`: the state is
+    built on each row's warm-up text, then every token of the passage is
+    scored once.
 
     Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Loss and perplexity".
     """
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
-    state, total, num_tokens = None, np.zeros(1, ctx=ctx), 0
-    for X, Y in data_iter:
-        if state is None:
-            state = model.begin_state(batch_size=X.shape[0], ctx=ctx)
+    state = model.begin_state(batch_size=split.batch_size, ctx=ctx)
+    _, state = model(split.warmup.as_in_ctx(ctx), state)  # not scored
+    total, num_tokens = 0.0, 0
+    for X, Y in split:
         logits, state = model(X.as_in_ctx(ctx), state)
-        total += loss(logits, Y.T.reshape(-1).as_in_ctx(ctx)).sum()
+        total += float(loss(logits, Y.T.reshape(-1).as_in_ctx(ctx)).sum())
         num_tokens += Y.size
-    return perplexity(float(total[0]), num_tokens)
+    return perplexity(total, num_tokens)
 
 
 # From chapters/rnn-scratch.ipynb, cell 30, section "Exploding gradients and clipping"
@@ -808,28 +987,28 @@ def check_divergence(ppl, epoch, vocab, lr, theta, result):  #@save
 
 # From chapters/rnn-scratch.ipynb, cell 34, section "Training"
 def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
-              use_random_iter=False, theta=1, heldout_iter=None,
+              use_random_iter=False, theta=1, valid_iter=None,
               plot_every=10, prefixes=('time traveller', 'traveller'),
               optimizer='sgd', keep_best=False, verbose=True):
     """Train a language model; return a dict of its results.
 
-    Every `plot_every` epochs, and after the last, it measures the held-out
-    perplexity on `heldout_iter` (default: `train_iter.heldout_iter`); if
+    Every `plot_every` epochs, and after the last, it measures the validation
+    perplexity on `valid_iter` (default: `train_iter.valid_iter`); if
     `verbose`, it plots both perplexities, redrawn with a continuation of
     `prefixes[0]` at most every 10 seconds (less often if drawing is slow:
     see `TrainingPlot`) and after the last epoch. With `keep_best=True` the
-    model ends with the parameters of its best held-out evaluation.
+    model ends with the parameters of its best validation evaluation.
     `optimizer`: a Gluon optimizer name
     for Gluon models; scratch models use SGD. `verbose=False`: no plot, no
     printing, no samples.
 
     The result has `perplexity` (training, last epoch),
-    `heldout_perplexity` (last evaluation), `best_heldout` and
+    `valid_perplexity` (last evaluation), `best_valid` and
     `best_epoch`, `tokens_per_sec` (median over the epochs after the first
     two), `wall_tokens_per_sec` (the tokens trained divided by the seconds
     of the whole call), `seconds`, `samples` ({epoch: text}) and `history`: a dict of
     equal-length lists, one entry per epoch, with keys 'epoch', 'train',
-    'heldout' (None between evaluations) and 'tokens_per_sec'.
+    'valid' (None between evaluations) and 'tokens_per_sec'.
     Raises ValueError for arguments that cannot work and TrainingDiverged
     (results so far in `error.result`) when training diverges. On Ctrl-C
     the model keeps the weights of its last finished minibatch.
@@ -838,15 +1017,15 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
     """
     check_training(model, vocab, lr, num_epochs, prefixes if verbose else (),
                    plot_every)  # prefixes are only used when verbose
-    if heldout_iter is None:
-        heldout_iter = getattr(train_iter, 'heldout_iter', None)
+    if valid_iter is None:
+        valid_iter = getattr(train_iter, 'valid_iter', None)
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     updater = make_updater(model, lr, optimizer)
-    plot = TrainingPlot(num_epochs, heldout_iter is not None) if verbose \
+    plot = TrainingPlot(num_epochs, valid_iter is not None) if verbose \
         else None
-    history = {'epoch': [], 'train': [], 'heldout': [], 'tokens_per_sec': []}
-    result = {'history': history, 'samples': {}, 'best_heldout': math.inf,
-              'best_epoch': None, 'heldout_perplexity': None}
+    history = {'epoch': [], 'train': [], 'valid': [], 'tokens_per_sec': []}
+    result = {'history': history, 'samples': {}, 'best_valid': math.inf,
+              'best_epoch': None, 'valid_perplexity': None}
     best_params, start, epoch, tokens = None, time.perf_counter(), 0, 0.0
     try:
         for epoch in range(1, num_epochs + 1):
@@ -857,11 +1036,11 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
             check_divergence(ppl, epoch, vocab, lr, theta, result)
             held = None
             if epoch % plot_every == 0 or epoch == num_epochs:
-                if heldout_iter is not None:
-                    held = evaluate_ppl(model, heldout_iter, ctx)
-                    result['heldout_perplexity'] = held
-                    if held < result['best_heldout']:
-                        result.update(best_heldout=held, best_epoch=epoch)
+                if valid_iter is not None:
+                    held = evaluate_ppl(model, valid_iter, ctx)
+                    result['valid_perplexity'] = held
+                    if held < result['best_valid']:
+                        result.update(best_valid=held, best_epoch=epoch)
                         if keep_best:
                             best_params = [p.copy()
                                            for p in model_params(model)]
@@ -900,8 +1079,8 @@ def report_training(result, model, vocab, ctx, prefixes, keep_best=False):  #@sa
     """
     held = ''
     if result['best_epoch'] is not None:
-        held = (f', held-out {result["heldout_perplexity"]:.1f} (best '
-                f'{result["best_heldout"]:.1f} in epoch '
+        held = (f', validation {result["valid_perplexity"]:.1f} (best '
+                f'{result["best_valid"]:.1f} in epoch '
                 f'{result["best_epoch"]}'
                 + (', restored)' if keep_best else ')'))
     print(f'perplexity {result["perplexity"]:.1f}{held}, '
@@ -915,23 +1094,37 @@ def report_training(result, model, vocab, ctx, prefixes, keep_best=False):  #@sa
 
 
 # From chapters/rnn-scratch.ipynb, cell 40, section "Reading the results against the baselines"
-def results_table(runs, baselines):  #@save
-    """A table of training runs (name -> result of `train_ch8`) followed by
-    baselines (name -> held-out perplexity), with bits per character.
+def results_table(runs, base=None, shown=('Kneser-Ney', 'PPM')):  #@save
+    """Compare training runs with baselines on the same passages.
+
+    `runs`: name -> result of `train_ch8`, with a `test_perplexity` entry
+    for a model that is reported on test (added once training and every
+    choice are over); `base`: the table of `d2lsave.baselines`, whose rows
+    `shown` are listed. Perplexities, and bits per character on test; empty
+    where a number does not apply.
 
     Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Reading the results against the baselines".
     """
-    rows = {name: {'train perplexity': r['perplexity'],
-                   'held-out (last)': r['heldout_perplexity'],
-                   'held-out (best)': r['best_heldout'],
-                   'best epoch': r['best_epoch']}
-            for name, r in runs.items()}
-    rows.update({f'baseline: {name}': {'held-out (last)': ppl,
-                                       'held-out (best)': ppl}
-                 for name, ppl in baselines.items()})
-    table = pd.DataFrame.from_dict(rows, orient='index')
-    table['bits/char (best)'] = onp.log2(table['held-out (best)'])
-    return table.round(2)
+    def number(x):
+        return '' if x is None else f'{x:.2f}'
+    rows = {}
+    for name, r in runs.items():
+        test = r.get('test_perplexity')
+        rows[name] = {
+            'kind': 'network', 'training': number(r['perplexity']),
+            'validation': number(r['valid_perplexity']),
+            'best validation (epoch)':
+                f"{r['best_valid']:.2f} ({r['best_epoch']})",
+            'test': number(test),
+            'test bits/char': number(test and math.log2(test))}
+    for name in (shown if base is not None else ()):
+        row = base.loc[name]
+        rows[f'{name} ({row["setting"]})'] = {
+            'kind': row['kind'], 'training': '',
+            'validation': number(row['valid']), 'best validation (epoch)': '',
+            'test': number(row['test']),
+            'test bits/char': number(math.log2(row['test']))}
+    return pd.DataFrame.from_dict(rows, orient='index')
 
 
 # From chapters/rnn-scratch.ipynb, cell 47, section "Sampling with a temperature"
@@ -1554,3 +1747,95 @@ def scratch_lm(cell, vocab_size, num_hiddens, ctx, num_layers=1):  #@save
         lambda b, h, c: init_deep_state(b, h, c, num_layers, cell),
         lambda inputs, state, params: deep_forward(cell, inputs, state,
                                                    params))
+
+
+# From chapters/generalize.ipynb, cell 12, section "Scoring every character"
+def passage_log_probs(model, split, ctx):  #@save
+    """log P(c | the text before c) for every position of a `TextSplit`'s
+    passage and every character c: an array (passage length, vocab size),
+    in the passage's order, read as `evaluate_ppl` reads it.
+
+    Defined in Chapter 6 (A Language Model That Generalizes), section "Scoring every character".
+    """
+    state = model.begin_state(batch_size=split.batch_size, ctx=ctx)
+    _, state = model(split.warmup.as_in_ctx(ctx), state)
+    logits, _ = model(split.X.as_in_ctx(ctx), state)
+    rows, steps = split.X.shape  # logits: step-major, (steps * rows, V)
+    log_probs = npx.log_softmax(logits).asnumpy()
+    return log_probs.reshape(steps, rows, -1).transpose(1, 0, 2).reshape(
+        rows * steps, -1)
+
+
+# From chapters/generalize.ipynb, cell 12, section "Scoring every character"
+def split_perplexity(log_probs, split):  #@save
+    """Perplexity from `log_probs` (passage length, vocab size) of the
+    characters that really come next in `split`'s passage.
+
+    Defined in Chapter 6 (A Language Model That Generalizes), section "Scoring every character".
+    """
+    tokens = onp.asarray(split.corpus)
+    return math.exp(-log_probs[onp.arange(len(tokens)), tokens].mean())
+
+
+# From chapters/generalize.ipynb, cell 12, section "Scoring every character"
+def mix_log_probs(a, b, weight):  #@save
+    """log of weight * exp(a) + (1 - weight) * exp(b), element by element:
+    the mixture of two models' next-character distributions.
+
+    Defined in Chapter 6 (A Language Model That Generalizes), section "Scoring every character".
+    """
+    return onp.logaddexp(math.log(weight) + a, math.log1p(-weight) + b)
+
+
+# From chapters/generalize.ipynb, cell 14, section "Scoring every character"
+def dynamic_log_probs(model, split, ctx, lr, segment=50, theta=1):  #@save
+    """Dynamic evaluation (Krause et al., 2018): read the passage as one
+    stream, `segment` tokens at a time; score each segment, then take one
+    SGD step of rate `lr` (gradients clipped at `theta`) on it, so that the
+    model keeps learning from what it has read. Returns the log-probabilities
+    like `passage_log_probs` and leaves the model's parameters as they were.
+    With lr=0 it is the static model reading the passage as one stream.
+
+    Defined in Chapter 6 (A Language Model That Generalizes), section "Scoring every character".
+    """
+    params = list(model.collect_params().values())
+    saved = [p.data().copy() for p in params]
+    trainer = gluon.Trainer(params, 'sgd', {'learning_rate': lr})
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    tokens = onp.array(list(split.context[-split.warmup.shape[1] - 1:])
+                       + list(split.corpus))
+    state = model.begin_state(batch_size=1, ctx=ctx)
+    _, state = model(np.array(tokens[None, :-len(split.corpus) - 1], ctx=ctx),
+                     state)  # warm-up, as for the rows of `split`
+    start, pieces = len(tokens) - len(split.corpus) - 1, []
+    for i in range(start, len(tokens) - 1, segment):
+        X = np.array(tokens[None, i:i + segment], ctx=ctx)
+        y = np.array(tokens[i + 1:i + segment + 1], ctx=ctx)
+        state = tuple(s.detach() for s in state)
+        with autograd.record(train_mode=False):  # no dropout
+            logits, state = model(X, state)
+            l = loss(logits, y).mean()
+        pieces.append(npx.log_softmax(logits).asnumpy())
+        if lr > 0:
+            l.backward()
+            d2lsave.grad_clipping(model, theta)
+            trainer.step(1)
+    for param, value in zip(params, saved):
+        param.set_data(value)
+    return onp.concatenate(pieces)
+
+
+# From chapters/generalize.ipynb, cell 21, section "Two models are better than one: mixing with Kneser-Ney"
+def kneser_ney_log_probs(kn, split, vocab, order):  #@save
+    """`passage_log_probs` for a `KneserNey` model of `order` (its alphabet
+    must be `vocab`'s tokens, in the same order).
+
+    Defined in Chapter 6 (A Language Model That Generalizes), section "Two models are better than one: mixing with Kneser-Ney".
+    """
+    if kn.alphabet != vocab.idx_to_token:
+        raise ValueError('the Kneser-Ney alphabet is not the vocabulary')
+    text = ''.join(vocab.to_tokens(list(split.corpus)))
+    full = ''.join(vocab.to_tokens(list(split.context[-order:]))) + text
+    start = len(full) - len(text)
+    return onp.log(onp.stack([kn.probs(full[start + i - order + 1:start + i],
+                                       order) for i in range(len(text))]))

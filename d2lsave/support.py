@@ -84,13 +84,13 @@ class TrainingPlot:
         self.max_share = max_share
         self.curves = {'train': ([], [])}
         if heldout:
-            self.curves['held-out'] = ([], [])
+            self.curves['validation'] = ([], [])
         self.last_draw, self.draw_seconds = -math.inf, 0.0
 
     def add(self, epoch, train, heldout=None):
-        """Record the perplexities of one epoch (held-out: None if not
+        """Record the perplexities of one epoch (validation: None if not
         measured)."""
-        for name, value in (('train', train), ('held-out', heldout)):
+        for name, value in (('train', train), ('validation', heldout)):
             if value is not None and name in self.curves:
                 self.curves[name][0].append(epoch)
                 self.curves[name][1].append(value)

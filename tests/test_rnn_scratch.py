@@ -239,22 +239,23 @@ def test_ctrl_c_deferred_holds_an_interrupt_until_the_block_ends(ctrl_c):
 
 
 def test_keep_best_restores_the_best_evaluation(toy):
-    """Early stopping: the restored parameters give exactly the best held-out
-    perplexity that train_ch8 reported."""
+    """Early stopping: the restored parameters give exactly the best
+    validation perplexity that train_ch8 reported."""
     vocab, loader = toy
-    held_text = 'the machine time ' * 3
-    heldout = d2lsave.HeldOutText([vocab[c] for c in held_text],
-                                  context=vocab[' '])
+    valid_text = 'the machine time ' * 3
+    valid = d2lsave.TextSplit([vocab[c] for c in valid_text],
+                              [vocab[c] for c in 'time the '], num_rows=3,
+                              num_warmup=4)
     d2lsave.set_seed(0)
     net = scratch_model(len(vocab), 16)
     result = d2lsave.train_ch8(net, loader, vocab, lr=3, num_epochs=40,
-                               ctx=CTX, heldout_iter=heldout, plot_every=2,
+                               ctx=CTX, valid_iter=valid, plot_every=2,
                                keep_best=True, verbose=False)
-    history = [h for h in result['history']['heldout'] if h is not None]
-    assert len(history) == 20 and result['best_heldout'] == min(history)
+    history = [h for h in result['history']['valid'] if h is not None]
+    assert len(history) == 20 and result['best_valid'] == min(history)
     assert result['best_epoch'] < 40  # the run went past its best epoch
-    assert result['heldout_perplexity'] != result['best_heldout']
-    assert d2lsave.evaluate_ppl(net, heldout, CTX) == result['best_heldout']
+    assert result['valid_perplexity'] != result['best_valid']
+    assert d2lsave.evaluate_ppl(net, valid, CTX) == result['best_valid']
 
 
 def test_verbose_false_prints_nothing(toy, capsys):
@@ -263,9 +264,9 @@ def test_verbose_false_prints_nothing(toy, capsys):
                                CTX, prefixes=('the',), verbose=False)
     assert capsys.readouterr().out == '' and result['samples'] == {}
     history = result['history']
-    assert list(history) == ['epoch', 'train', 'heldout', 'tokens_per_sec']
+    assert list(history) == ['epoch', 'train', 'valid', 'tokens_per_sec']
     assert all(len(v) == 3 for v in history.values())
-    assert history['heldout'] == [None, None, None]  # the toy has none
+    assert history['valid'] == [None, None, None]  # the toy has none
 
 
 @pytest.mark.parametrize('total_loss, num_tokens, expected', [

@@ -39,10 +39,39 @@ def test_load_data_keeps_the_reference_call(corpus_vocab):
     assert len(vocab) == 28
     assert len(train_iter.corpus) == 10000
     corpus, _ = corpus_vocab
-    held = train_iter.heldout_iter.corpus
-    assert held == corpus[10000:15000]      # the text after training
+    # the same two passages at the end of the novel, whatever max_tokens
+    assert train_iter.valid_iter.corpus == corpus[-10000:-5000]
+    assert train_iter.test_iter.corpus == corpus[-5000:]
+    assert train_iter.valid_iter.context == corpus[:-10000]
     for X, Y in train_iter:
         assert X.shape == Y.shape == (32, 35)
+    whole, _ = d2lsave.load_data_time_machine(32, 35, max_tokens=None)
+    assert whole.corpus == corpus[:-10000]
+    assert whole.test_iter.corpus == train_iter.test_iter.corpus
+    with pytest.raises(ValueError, match='validation passage'):
+        d2lsave.load_data_time_machine(32, 35, max_tokens=len(corpus) - 9999)
+
+
+def test_text_split_rows_are_warmed_on_the_text_before_them():
+    corpus, context = list(range(100, 112)), list(range(0, 100))
+    split = d2lsave.TextSplit(corpus, context, num_rows=3, num_warmup=5)
+    (X, Y), = split
+    assert Y.asnumpy().tolist() == [[100, 101, 102, 103], [104, 105, 106, 107],
+                                    [108, 109, 110, 111]]
+    assert (X.asnumpy() == Y.asnumpy() - 1).all()   # shifted by one token
+    assert split.warmup.asnumpy().tolist() == [
+        [94, 95, 96, 97, 98], [98, 99, 100, 101, 102],
+        [102, 103, 104, 105, 106]]                 # just before each row
+    assert split.batch_size == 3
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(num_rows=5), 'does not divide'),
+    (dict(num_rows=3, num_warmup=50), 'more than that many tokens of context'),
+    (dict(num_rows=0), 'num_rows must be a positive integer')])
+def test_text_split_rejects_what_cannot_work(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        d2lsave.TextSplit(list(range(12)), list(range(50)), **kwargs)
 
 
 @pytest.mark.parametrize('make', [d2lsave.seq_data_iter_random,
@@ -96,7 +125,8 @@ def test_random_sampling_draws_a_new_offset_each_epoch():
     (dict(batch_size=32, num_steps=2.5), 'num_steps must be a positive'),
     (dict(batch_size=400, num_steps=35), 'need at least'),
     (dict(batch_size=32, num_steps=35, max_tokens=0), 'max_tokens must be'),
-    (dict(batch_size=32, num_steps=35, max_tokens=10**7), 'exceeds'),
+    (dict(batch_size=32, num_steps=35, max_tokens=10**7),
+     'would reach into the validation passage'),
 ])
 def test_bad_loader_arguments_are_explained(kwargs, message):
     with pytest.raises(ValueError, match=message):
