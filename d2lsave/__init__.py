@@ -1229,7 +1229,8 @@ def gluon_lm(cell, vocab_size, num_hiddens, ctx, num_layers=1, dropout=0.0,  #@s
     """Build an initialized `RNNModel` on `ctx` around a Gluon layer.
 
     `cell` is 'rnn' (tanh), 'gru' or 'lstm'; `dropout` applies between
-    layers; weights start from `initializer` (default N(0, 0.01^2), biases
+    layers (on the CPU only with MXNET_USE_MKLDNN_RNN=0: MXNet's default
+    oneDNN kernel ignores it, see Chapter 6); weights start from `initializer` (default N(0, 0.01^2), biases
     zero).
 
     Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "The model".
@@ -1749,7 +1750,7 @@ def scratch_lm(cell, vocab_size, num_hiddens, ctx, num_layers=1):  #@save
                                                    params))
 
 
-# From chapters/generalize.ipynb, cell 12, section "Scoring every character"
+# From chapters/generalize.ipynb, cell 15, section "Scoring every character"
 def passage_log_probs(model, split, ctx):  #@save
     """log P(c | the text before c) for every position of a `TextSplit`'s
     passage and every character c: an array (passage length, vocab size),
@@ -1766,7 +1767,7 @@ def passage_log_probs(model, split, ctx):  #@save
         rows * steps, -1)
 
 
-# From chapters/generalize.ipynb, cell 12, section "Scoring every character"
+# From chapters/generalize.ipynb, cell 15, section "Scoring every character"
 def split_perplexity(log_probs, split):  #@save
     """Perplexity from `log_probs` (passage length, vocab size) of the
     characters that really come next in `split`'s passage.
@@ -1777,7 +1778,7 @@ def split_perplexity(log_probs, split):  #@save
     return math.exp(-log_probs[onp.arange(len(tokens)), tokens].mean())
 
 
-# From chapters/generalize.ipynb, cell 12, section "Scoring every character"
+# From chapters/generalize.ipynb, cell 15, section "Scoring every character"
 def mix_log_probs(a, b, weight):  #@save
     """log of weight * exp(a) + (1 - weight) * exp(b), element by element:
     the mixture of two models' next-character distributions.
@@ -1787,7 +1788,7 @@ def mix_log_probs(a, b, weight):  #@save
     return onp.logaddexp(math.log(weight) + a, math.log1p(-weight) + b)
 
 
-# From chapters/generalize.ipynb, cell 14, section "Scoring every character"
+# From chapters/generalize.ipynb, cell 17, section "Scoring every character"
 def dynamic_log_probs(model, split, ctx, lr, segment=50, theta=1):  #@save
     """Dynamic evaluation (Krause et al., 2018): read the passage as one
     stream, `segment` tokens at a time; score each segment, then take one
@@ -1825,7 +1826,7 @@ def dynamic_log_probs(model, split, ctx, lr, segment=50, theta=1):  #@save
     return onp.concatenate(pieces)
 
 
-# From chapters/generalize.ipynb, cell 21, section "Two models are better than one: mixing with Kneser-Ney"
+# From chapters/generalize.ipynb, cell 24, section "Two models are better than one: mixing with Kneser-Ney"
 def kneser_ney_log_probs(kn, split, vocab, order):  #@save
     """`passage_log_probs` for a `KneserNey` model of `order` (its alphabet
     must be `vocab`'s tokens, in the same order).

@@ -7,6 +7,7 @@ checks must be able to fail.
 import json
 import re
 
+import pandas as pd
 import pytest
 
 import d2lsave
@@ -77,21 +78,22 @@ def run_check_cell(chapter, marker, namespace):
 def test_a_claim_check_fails_on_an_undertrained_run():
     """Chapter 2's checks, fed the numbers of a run that did not memorize
     its training text, stop with the text's own wording."""
-    run = {'perplexity': 3.5, 'heldout_perplexity': 12.0, 'best_heldout': 11.0,
+    run = {'perplexity': 3.5, 'valid_perplexity': 12.0, 'best_valid': 11.0,
            'best_epoch': 500}
-    base = {'uniform': 28.0, '1-gram': 16.7, '2-gram': 9.6, '3-gram': 6.7,
-            '4-gram': 6.4}
+    base = pd.DataFrame({'valid': {'uniform': 28.0, '1-gram': 16.6,
+                                   '2-gram': 10.1, '3-gram': 7.9,
+                                   'Kneser-Ney': 5.7}})
     namespace = {'seq_result': run, 'random_result': run, 'num_epochs': 500,
                  'vocab': list(range(28)), 'base': base}
     with pytest.raises(AssertionError, match='The text says: "both runs drive '
                        'the training perplexity close to 1"'):
         run_check_cell('rnn-scratch.ipynb', "seq_result['perplexity'] < 1.2",
                        namespace)
-    memorized = dict(run, perplexity=1.05, heldout_perplexity=55.0,
-                     best_heldout=8.0, best_epoch=130)
+    memorized = dict(run, perplexity=1.05, valid_perplexity=105.0,
+                     best_valid=9.0, best_epoch=70)
     namespace.update(seq_result=memorized,
                      random_result=dict(memorized, perplexity=1.5,
-                                        heldout_perplexity=20.0))
+                                        valid_perplexity=29.0))
     run_check_cell('rnn-scratch.ipynb', "seq_result['perplexity'] < 1.2",
                    namespace)  # the pattern of the stored run passes
 
