@@ -6,9 +6,11 @@ if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
 fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "ensure_browser: installing chromium and chromium-driver (about 1 min)"
-  if (apt-get update -qq &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        chromium chromium-driver) >/dev/null 2>&1; then
+  # `apt-get update` can fail for one repository (e.g. a release file that
+  # cannot be verified) and still refresh the others: try the install anyway.
+  apt-get update -qq >/dev/null 2>&1
+  if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        chromium chromium-driver >/dev/null 2>&1; then
     exit 0
   fi
 fi
