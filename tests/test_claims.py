@@ -59,14 +59,6 @@ def test_claim_checks_are_hidden_from_the_website():
                 assert 'remove-cell' in tags, (path.name, source[:60])
 
 
-def test_chapters_that_train_check_claims():
-    trained = [p for p in CHAPTERS if any(
-        TRAINING.search(s) for _, s, _ in cells(p))]
-    assert len(trained) >= 4, trained
-    for path in trained:
-        assert any('check_claim(' in s for _, s, _ in cells(path)), path
-
-
 def run_check_cell(chapter, marker, namespace):
     """Execute the claim-check cell of `chapter` that contains `marker`."""
     source = next(s for kind, s, _ in cells(ROOT / 'chapters' / chapter)

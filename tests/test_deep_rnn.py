@@ -1,6 +1,7 @@
 """Chapter 5: the stacked scratch networks (equivalence with Gluon is in
 test_rnn_concise.py, for 1 and 2 layers of every cell)."""
 import mxnet as mx
+import numpy as onp
 import pytest
 from mxnet import np, npx
 
@@ -34,14 +35,26 @@ def test_three_layers_match_gluon():
     assert np.allclose(Y1, Y2, atol=1e-5)
 
 
-def test_deep_rnn_is_the_reference_forward_function():
+def test_deep_rnn_follows_the_stacked_equations():
+    """H1_t = tanh(X_t W1 + H1_{t-1} U1 + b1), H2_t = tanh(H1_t W2 +
+    H2_{t-1} U2 + b2), O_t = H2_t W_hq + b_q, written out in plain NumPy."""
     d2lsave.set_seed(0)
     params = d2lsave.get_deep_params(28, 8, CTX, num_layers=2)
-    state = d2lsave.init_deep_state(3, 8, CTX, num_layers=2)
+    for p in params:
+        p[:] = np.random.normal(scale=0.5, size=p.shape)
+    state = tuple(np.random.normal(size=(3, 8)) for _ in range(2))
     inputs = npx.one_hot(np.random.randint(0, 28, size=(4, 3)), 28)
-    Y1, s1 = d2lsave.deep_rnn(inputs, state, params)
-    Y2, s2 = d2lsave.deep_forward('rnn', inputs, state, params)
-    assert (Y1 == Y2).all() and all((a == b).all() for a, b in zip(s1, s2))
+    Y, new_state = d2lsave.deep_rnn(inputs, state, params)
+    W1, U1, b1, W2, U2, b2, W_hq, b_q = (p.asnumpy() for p in params)
+    H1, H2 = (s.asnumpy() for s in state)
+    outputs = []
+    for X in inputs.asnumpy():
+        H1 = onp.tanh(X @ W1 + H1 @ U1 + b1)
+        H2 = onp.tanh(H1 @ W2 + H2 @ U2 + b2)
+        outputs.append(H2 @ W_hq + b_q)
+    assert onp.allclose(Y.asnumpy(), onp.concatenate(outputs), atol=1e-5)
+    assert onp.allclose(new_state[0].asnumpy(), H1, atol=1e-6)
+    assert onp.allclose(new_state[1].asnumpy(), H2, atol=1e-6)
 
 
 @pytest.mark.parametrize('cell', ['rnn', 'lstm'])
