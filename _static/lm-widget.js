@@ -15,6 +15,12 @@
     document.querySelector('script[src*="lm-widget.js"]');
   const MODELS_URL = new URL('../lm-models/', thisScript.src);  // _static/..
   const MAX_CHARS = 2000;
+  // The novel's opening words: a prefix that the memorizing model has read
+  // in training, long enough to tell it where in the novel it is. A page
+  // can choose another with data-prefix, and a temperature with
+  // data-temperature, on the widget's div.
+  const DEFAULT_PREFIX =
+    'The Time Traveller (for so it will be convenient to speak of him)';
   const registry = () => (window.LM_MODELS = window.LM_MODELS || {});
 
   // ---------------------------------------------------------------------
@@ -216,22 +222,25 @@
       names.map(name => el('option', {value: name, textContent: name})));
     const about = el('p', {className: 'lm-description'});
     const prefix = el('input', {type: 'text', className: 'lm-prefix',
-                                value: 'time traveller', spellcheck: false});
+      value: root.dataset.prefix || DEFAULT_PREFIX, spellcheck: false});
     const temperature = el('input', {type: 'range', className:
-      'lm-temperature', min: 0, max: 2, step: 0.05, value: 0});
+      'lm-temperature', min: 0, max: 2, step: 0.05,
+      value: root.dataset.temperature || 0});
     const shown = el('output');
     const count = el('input', {type: 'number', className: 'lm-count',
                                min: 1, max: MAX_CHARS, value: 100});
     const button = el('button', {type: 'submit', textContent: 'Generate'});
     const message = el('p', {className: 'lm-message', hidden: true});
     message.setAttribute('role', 'alert');
+    const read = el('p', {className: 'lm-read', hidden: true});
     const output = el('p', {className: 'lm-output'});
+    output.setAttribute('aria-live', 'polite');
     const form = el('form', {}, [
       el('label', {}, ['Model ', select]), about,
       el('label', {className: 'lm-wide'}, ['Prefix ', prefix]),
       el('label', {}, ['Temperature ', temperature, shown]),
       el('label', {}, ['Characters ', count]), button]);
-    root.replaceChildren(form, message, output);
+    root.replaceChildren(form, message, read, output);
 
     const status = value => { root.dataset.status = value; };
     const fail = text => {
@@ -262,11 +271,22 @@
     form.addEventListener('submit', event => {
       event.preventDefault();
       message.hidden = true;
+      read.hidden = true;
       output.replaceChildren();
       loadChosen().then(net => {
         if (!net) return;  // the model did not load: fail() said why
-        const text = prefix.value, n = Number(count.value);
-        if (!text) return fail('Type a prefix first, e.g. "time traveller".');
+        const typed = prefix.value, n = Number(count.value);
+        if (!typed) return fail('Type a prefix first, e.g. "time traveller".');
+        const text = clean(net, typed);
+        if (!text) {
+          return fail('The prefix has no letters: the model reads only ' +
+                      `${known(net)}, and the book's cleaning turns every ` +
+                      'other character into a space.');
+        }
+        read.hidden = text === typed;
+        read.textContent = `The model reads: "${text}" (lowercase, and ` +
+          'every run of other characters as one space, as the book ' +
+          'cleans the novel).';
         const unknown = unknownChars(net, text);
         if (unknown.length) {
           return fail(`The prefix has characters that the model does not ` +
@@ -292,6 +312,15 @@
     loadChosen();
   }
 
+  // The book's cleaning of the novel (chapter 1: lowercase, every run of
+  // non-letters one space), applied to a prefix for models that know
+  // exactly the lowercase letters and the space; other models read the
+  // prefix as typed. Leading spaces go, as the book strips the text.
+  function clean(net, text) {
+    if (known(net) !== 'lowercase letters (a-z) and spaces') return text;
+    return text.toLowerCase().replace(/[^a-z]+/g, ' ').replace(/^ +/, '');
+  }
+
   // How to describe the characters a model knows.
   function known(net) {
     const chars = [...net.index.keys()].sort().join('');
@@ -304,7 +333,7 @@
     document.querySelectorAll('.lm-widget').forEach(setup);
   }
 
-  window.LMWidget = {setup, loadModel, generate, seededRandom};
+  window.LMWidget = {setup, loadModel, generate, seededRandom, clean};
   if (document.readyState === 'loading') {
     document.addEventListener('DOMContentLoaded', setupAll);
   } else {

@@ -92,6 +92,10 @@ __all__ = [
     'mix_log_probs',
     'dynamic_log_probs',
     'kneser_ney_log_probs',
+    'TimeMachine',
+    'RNN',
+    'RNNLM',
+    'copy_to_rnn_model',
 ]
 
 import sys
@@ -879,7 +883,7 @@ def evaluate_ppl(model, split, ctx):  #@save
     return perplexity(total, num_tokens)
 
 
-# From chapters/rnn-scratch.ipynb, cell 30, section "Exploding gradients and clipping"
+# From chapters/rnn-scratch.ipynb, cell 31, section "Exploding gradients and clipping"
 def grad_clipping(model, theta):  #@save
     """Rescale all gradients together so that their global L2 norm <= theta.
 
@@ -891,7 +895,7 @@ def grad_clipping(model, theta):  #@save
         grad *= scale
 
 
-# From chapters/rnn-scratch.ipynb, cell 32, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 33, section "Training"
 def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
                     use_random_iter, theta=1):
     """Train one epoch; return (perplexity, tokens per second).
@@ -923,7 +927,7 @@ def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
     return perplexity(total_loss, num_tokens), num_tokens / seconds
 
 
-# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 35, section "Training"
 class TrainingDiverged(RuntimeError):  #@save
     """The training loss became NaN or infinite, or absurdly large.
 
@@ -931,7 +935,7 @@ class TrainingDiverged(RuntimeError):  #@save
     """
 
 
-# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 35, section "Training"
 def check_training(model, vocab, lr, num_epochs, prefixes, plot_every):  #@save
     """Raise ValueError for arguments of `train_ch8` that cannot work.
 
@@ -945,7 +949,7 @@ def check_training(model, vocab, lr, num_epochs, prefixes, plot_every):  #@save
         check_prefix(prefix, vocab)
 
 
-# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 35, section "Training"
 def make_updater(model, lr, optimizer='sgd'):  #@save
     """Return updater(batch_size): one uninterruptible parameter update.
 
@@ -967,7 +971,7 @@ def make_updater(model, lr, optimizer='sgd'):  #@save
     return updater
 
 
-# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 35, section "Training"
 def check_divergence(ppl, epoch, vocab, lr, theta, result):  #@save
     """Raise TrainingDiverged (with `result` attached) if `ppl` is NaN,
     infinite or over 1000 times the vocabulary size.
@@ -985,7 +989,7 @@ def check_divergence(ppl, epoch, vocab, lr, theta, result):  #@save
     raise error
 
 
-# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 35, section "Training"
 def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
               use_random_iter=False, theta=1, valid_iter=None,
               plot_every=10, prefixes=('time traveller', 'traveller'),
@@ -1070,7 +1074,7 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
     return result
 
 
-# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 35, section "Training"
 def report_training(result, model, vocab, ctx, prefixes, keep_best=False):  #@save
     """Print the results of `train_ch8`: one line of numbers, a few of the
     samples taken during training, and a continuation of each prefix.
@@ -1093,7 +1097,7 @@ def report_training(result, model, vocab, ctx, prefixes, keep_best=False):  #@sa
         print(predict_ch8(prefix, 50, model, vocab, ctx))
 
 
-# From chapters/rnn-scratch.ipynb, cell 40, section "Reading the results against the baselines"
+# From chapters/rnn-scratch.ipynb, cell 41, section "Reading the results against the baselines"
 def results_table(runs, base=None, shown=('Kneser-Ney', 'PPM')):  #@save
     """Compare training runs with baselines on the same passages.
 
@@ -1127,7 +1131,7 @@ def results_table(runs, base=None, shown=('Kneser-Ney', 'PPM')):  #@save
     return pd.DataFrame.from_dict(rows, orient='index')
 
 
-# From chapters/rnn-scratch.ipynb, cell 47, section "Sampling with a temperature"
+# From chapters/rnn-scratch.ipynb, cell 54, section "Sampling with a temperature"
 def predict_sample(prefix, num_preds, model, vocab, ctx, temperature=1.0):  #@save
     """Like `predict_ch8`, but draw each character from the softmax of the
     logits divided by `temperature` (> 0); never `<unk>`.
@@ -1149,7 +1153,7 @@ def predict_sample(prefix, num_preds, model, vocab, ctx, temperature=1.0):  #@sa
     return text
 
 
-# From chapters/rnn-scratch.ipynb, cell 49, section "Sampling with a temperature"
+# From chapters/rnn-scratch.ipynb, cell 56, section "Sampling with a temperature"
 def longest_copied(text, source):  #@save
     """Length of the longest substring of `text` that occurs in `source`.
 
@@ -1178,8 +1182,8 @@ class RNNModel(gluon.HybridBlock):  #@save
 
     `rnn_layer` is a unidirectional `rnn.RNN`, `rnn.GRU` or `rnn.LSTM` (any
     number of layers). The model hybridizes itself with static_alloc and static_shape
-    (the fastest setting measured in Chapter 3); `hybridize=False` keeps it
-    imperative.
+    (one graph per input shape, its memory allocated once);
+    `hybridize=False` keeps it imperative.
 
     Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "The model".
     """
@@ -1273,16 +1277,17 @@ def copy_scratch_to_gluon(params, model):  #@save
     model.dense.bias.set_data(b_q)
 
 
-# From chapters/rnn-concise.ipynb, cell 23, section "Where the speed comes from"
+# From chapters/rnn-concise.ipynb, cell 26, section "Where the speed comes from"
 class RNNModelCompiled(gluon.HybridBlock):  #@save
     """Chapter 2's RNN (same parameters, same equations) as a HybridBlock,
     so that hybridize() can run its unrolled loop as one graph.
 
     Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "Where the speed comes from".
     """
-    def __init__(self, vocab_size, num_hiddens, **kwargs):
+    def __init__(self, vocab_size, num_hiddens, fast_tanh=True, **kwargs):
         super().__init__(**kwargs)
         self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
+        self.fast_tanh = fast_tanh  # npx.activation, or np.tanh as in Ch. 2
         self.num_steps = None  # the number of steps the graph unrolls
         shapes = {'W_xh': (vocab_size, num_hiddens),
                   'W_hh': (num_hiddens, num_hiddens), 'b_h': (num_hiddens,),
@@ -1311,8 +1316,9 @@ class RNNModelCompiled(gluon.HybridBlock):  #@save
                  if self.num_steps > 1 else [inputs])
         hiddens = []
         for X_t in steps:  # unrolled: one copy of the step per time step
-            H = F.npx.activation(F.np.dot(X_t[0], W_xh) + F.np.dot(H, W_hh)
-                                 + b_h, act_type='tanh')
+            Z = F.np.dot(X_t[0], W_xh) + F.np.dot(H, W_hh) + b_h
+            H = (F.npx.activation(Z, act_type='tanh') if self.fast_tanh
+                 else F.np.tanh(Z))
             hiddens.append(H)
         Y = F.np.dot(F.np.concatenate(hiddens, axis=0), W_hq) + b_q
         return Y, [H]
@@ -1322,7 +1328,7 @@ class RNNModelCompiled(gluon.HybridBlock):  #@save
         return (np.zeros((batch_size, self.num_hiddens), ctx=ctx),)
 
 
-# From chapters/rnn-concise.ipynb, cell 32, section "Saving a trained model"
+# From chapters/rnn-concise.ipynb, cell 35, section "Saving a trained model"
 def save_model(model, vocab, folder):  #@save
     """Save `model`'s trained arrays and `vocab` into `folder` (created if
     missing); `load_model(model, folder)` reads them back.
@@ -1337,7 +1343,7 @@ def save_model(model, vocab, folder):  #@save
     (folder / 'vocab.json').write_text(json.dumps(vocab.idx_to_token))
 
 
-# From chapters/rnn-concise.ipynb, cell 32, section "Saving a trained model"
+# From chapters/rnn-concise.ipynb, cell 35, section "Saving a trained model"
 def load_model(model, folder):  #@save
     """Load what `save_model` wrote into `model`, which must be built the
     same way (same class and sizes); return the saved vocabulary.
@@ -1364,7 +1370,7 @@ def load_model(model, folder):  #@save
     return vocab
 
 
-# From chapters/rnn-concise.ipynb, cell 36, section "Running the model in your browser"
+# From chapters/rnn-concise.ipynb, cell 39, section "Running the model in your browser"
 def export_for_web(model, vocab, path, name, description=''):  #@save
     """Write `model` and `vocab` into `path/name.js`, for the web widget.
 
@@ -1440,7 +1446,7 @@ def export_for_web(model, vocab, path, name, description=''):  #@save
     return file
 
 
-# From chapters/rnn-concise.ipynb, cell 36, section "Running the model in your browser"
+# From chapters/rnn-concise.ipynb, cell 39, section "Running the model in your browser"
 def web_layers(model):  #@save
     """Return a model's weights as export_for_web's dict of layers.
 
@@ -1479,7 +1485,7 @@ def web_layers(model):  #@save
     return {'layers': layers, 'dense_weight': W_hq.T, 'dense_bias': b_q}
 
 
-# From chapters/rnn-concise.ipynb, cell 36, section "Running the model in your browser"
+# From chapters/rnn-concise.ipynb, cell 39, section "Running the model in your browser"
 def float32_base64(array, shape, what):  #@save
     """Check an array's shape; return its float32 bytes in base64.
 
@@ -1840,3 +1846,71 @@ def kneser_ney_log_probs(kn, split, vocab, order):  #@save
     start = len(full) - len(text)
     return onp.log(onp.stack([kn.probs(full[start + i - order + 1:start + i],
                                        order) for i in range(len(text))]))
+
+
+# From chapters/d2l-bridge.ipynb, cell 5, section "The data module"
+class TimeMachine(d2l.TimeMachine):  #@save
+    """d2l 1.0's data module for The Time Machine, reading the book's
+    verified copy of the novel instead of downloading its own.
+
+    Defined in chapters/d2l-bridge.ipynb (For Readers of d2l.ai: the Model in d2l 1.0's Modular API), section "The data module".
+    """
+    def _download(self):
+        return d2lsave.download_time_machine().read_text(encoding='utf-8')
+
+
+# From chapters/d2l-bridge.ipynb, cell 8, section "RNN and RNNLM"
+class RNN(d2l.Module):  #@save
+    """d2l 1.0's concise recurrent network: a Gluon `rnn.RNN` layer whose
+    `forward(inputs, H=None)` starts from zeros when `H` is None and
+    returns (outputs of every step, final state).
+
+    Defined in chapters/d2l-bridge.ipynb (For Readers of d2l.ai: the Model in d2l 1.0's Modular API), section "RNN and RNNLM".
+    """
+    def __init__(self, num_hiddens, activation='relu'):
+        super().__init__()
+        self.save_hyperparameters()
+        self.rnn = gluon.rnn.RNN(num_hiddens, activation=activation)
+
+    def forward(self, inputs, H=None):
+        if H is None:  # batch size from the (steps, batch, features) input
+            H = self.rnn.begin_state(batch_size=inputs.shape[1],
+                                     ctx=inputs.ctx)[0]
+        outputs, state = self.rnn(inputs, [H])
+        return outputs, state[0]
+
+
+# From chapters/d2l-bridge.ipynb, cell 8, section "RNN and RNNLM"
+class RNNLM(d2l.RNNLMScratch):  #@save
+    """d2l 1.0's concise language model: `RNNLMScratch` (loss, training and
+    validation steps, `predict`) with a Gluon `Dense` output layer.
+
+    Defined in chapters/d2l-bridge.ipynb (For Readers of d2l.ai: the Model in d2l 1.0's Modular API), section "RNN and RNNLM".
+    """
+    def init_params(self):
+        self.linear = gluon.nn.Dense(self.vocab_size, flatten=False)
+        self.initialize()
+
+    def output_layer(self, hiddens):
+        """(num_steps, batch, num_hiddens) -> (batch, num_steps, vocab)."""
+        return np.swapaxes(self.linear(hiddens), 0, 1)
+
+
+# From chapters/d2l-bridge.ipynb, cell 10, section "The same function as RNNModel"
+def copy_to_rnn_model(lm):  #@save
+    """Return the book's `RNNModel` with the weights of a d2l 1.0 `RNNLM`
+    (built on `RNN`), computing the same function.
+
+    Defined in chapters/d2l-bridge.ipynb (For Readers of d2l.ai: the Model in d2l 1.0's Modular API), section "The same function as RNNModel".
+    """
+    layer, ctx = lm.rnn.rnn, lm.linear.weight.data().ctx
+    model = d2lsave.RNNModel(
+        gluon.rnn.RNN(lm.rnn.num_hiddens, activation=lm.rnn.activation),
+        lm.vocab_size)
+    model.initialize(ctx=ctx)
+    model(np.zeros((1, 1), ctx=ctx), model.begin_state(1, ctx))  # shapes
+    for name, param in layer.collect_params().items():
+        getattr(model.rnn, name[len(layer.prefix):]).set_data(param.data())
+    model.dense.weight.set_data(lm.linear.weight.data())
+    model.dense.bias.set_data(lm.linear.bias.data())
+    return model

@@ -74,12 +74,16 @@ class TrainingPlot:
     by `max_share`, so that drawing stays within about `max_share` of a long
     run (a redraw in Jupyter can take a few tenths of a second; the sample
     in the title, generated before each drawing, costs less). In a notebook
-    the figure updates in place; elsewhere nothing is shown.
+    the figure updates in place, through a display handle, so that lines
+    printed before it or by other runs in the same cell stay; elsewhere
+    nothing is shown.
     """
     def __init__(self, num_epochs, heldout=True, min_seconds=10,
                  max_share=0.01):
         d2l.use_svg_display()
         self.fig, self.ax = d2l.plt.subplots(figsize=(6, 3))
+        d2l.plt.close(self.fig)  # shown by `draw` only, not again at the end
+        self.handle = None  # the display that `draw` updates
         self.num_epochs, self.min_seconds = num_epochs, min_seconds
         self.max_share = max_share
         self.curves = {'train': ([], [])}
@@ -112,8 +116,11 @@ class TrainingPlot:
         self.ax.legend()
         self.ax.set_title(title, loc='left', fontsize=8, family='monospace')
         if IPython.get_ipython() is not None:  # in Jupyter: update in place
-            IPython.display.display(self.fig)
-            IPython.display.clear_output(wait=True)
+            if self.handle is None:
+                self.handle = IPython.display.display(self.fig,
+                                                      display_id=True)
+            else:
+                self.handle.update(self.fig)
         self.last_draw = time.perf_counter()
         self.draw_seconds = self.last_draw - start
 

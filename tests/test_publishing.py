@@ -101,3 +101,13 @@ def test_make_lab_would_start_jupyterlab_with_the_project_kernel():
     assert subprocess.run([os.path.join(os.path.dirname(sys.executable),
                                         'jupyter-lab'), '--version'],
                           capture_output=True).returncode == 0
+
+
+def test_gpu_workflow_waits_for_a_runner():
+    """Without a registered GPU runner a push must not queue a job that
+    never starts: pushes run it only when the repository says so."""
+    gpu = yaml.safe_load((ROOT / '.github/workflows/gpu.yml').read_text())
+    job = gpu['jobs']['nbval-gpu']
+    assert 'vars.GPU_RUNNER' in job.get('if', '')
+    assert "workflow_dispatch" in job['if']
+    assert gpu.get('permissions') == {'contents': 'read'}

@@ -100,3 +100,62 @@ def test_api_page_lists_every_saved_name(site, browser):
         'return Array.from(document.querySelectorAll("a.internal"))'
         '.map(a => a.getAttribute("href"))')
     assert any('chapters/rnn-scratch.html' in (h or '') for h in links)
+
+
+@pytest.mark.parametrize('width', [390, 900])
+def test_chapter_list_opens_on_narrow_screens(site, browser, width):
+    """On a phone or a tablet the sidebar is hidden; its toggle must open it
+    (with sphinx-book-theme 1.3.0 + pydata-sphinx-theme 0.17.1 it did not)."""
+    from selenium.webdriver.common.by import By
+    browser.set_window_size(width, 900)
+    try:
+        browser.get(f'{site}/chapters/rnn-scratch.html')
+        wait_for(browser, 'return document.readyState === "complete"')
+        visible_links = ('return [...document.querySelectorAll('
+                         '".bd-sidebar-primary a.reference")].filter(a => {'
+                         'const r = a.getBoundingClientRect(); return r.width'
+                         ' > 0 && r.left >= 0 && r.right <= innerWidth'
+                         '}).length')
+        assert browser.execute_script(visible_links) == 0, \
+            'the chapter list should start hidden at this width'
+        toggle = browser.find_element(By.CSS_SELECTOR,
+                                      '.primary-toggle, label.sidebar-toggle')
+        toggle.click()
+        wait_for(browser, visible_links + ' >= 6', timeout=5)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SHOTS / f'chapter-list-{width}px.png'))
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+@pytest.mark.parametrize('index', range(len(CHAPTERS)),
+                         ids=[p.stem for p in CHAPTERS])
+def test_printed_outputs_fit_their_boxes(site, browser, index):
+    """At desktop width no printed output needs sideways scrolling (long
+    generated lines wrap)."""
+    page = CHAPTERS[index].relative_to(ROOT).with_suffix('.html').as_posix()
+    browser.set_window_size(1366, 900)
+    try:
+        browser.get(f'{site}/{page}')
+        wait_for(browser, 'return document.readyState === "complete"')
+        wide = browser.execute_script(
+            'return [...document.querySelectorAll("div.cell_output pre")]'
+            '.filter(p => p.scrollWidth > p.clientWidth + 1)'
+            '.map(p => p.textContent.slice(0, 60))')
+        assert not wide, f'{page}: outputs wider than their box: {wide}'
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+def test_no_launch_buttons_while_the_repository_is_a_placeholder():
+    """A Binder button built from the placeholder repository leads nowhere
+    (_ext/placeholder_buttons.py drops it until repository.url is set)."""
+    import yaml
+    config = yaml.safe_load((ROOT / '_config.yml').read_text())
+    if '/example/' not in config['repository']['url']:
+        pytest.skip('repository.url is set: the buttons belong there')
+    for path in CHAPTERS:
+        html = (SITE / path.relative_to(ROOT).with_suffix('.html')).read_text(
+            encoding='utf-8')
+        assert 'mybinder.org' not in html and 'example/rnn-lm-book' not in \
+            html, path.name
