@@ -883,7 +883,7 @@ def evaluate_ppl(model, split, ctx):  #@save
     return perplexity(total, num_tokens)
 
 
-# From chapters/rnn-scratch.ipynb, cell 31, section "Exploding gradients and clipping"
+# From chapters/rnn-scratch.ipynb, cell 32, section "Exploding gradients and clipping"
 def grad_clipping(model, theta):  #@save
     """Rescale all gradients together so that their global L2 norm <= theta.
 
@@ -895,7 +895,7 @@ def grad_clipping(model, theta):  #@save
         grad *= scale
 
 
-# From chapters/rnn-scratch.ipynb, cell 33, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
 def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
                     use_random_iter, theta=1):
     """Train one epoch; return (perplexity, tokens per second).
@@ -927,7 +927,7 @@ def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
     return perplexity(total_loss, num_tokens), num_tokens / seconds
 
 
-# From chapters/rnn-scratch.ipynb, cell 35, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 36, section "Training"
 class TrainingDiverged(RuntimeError):  #@save
     """The training loss became NaN or infinite, or absurdly large.
 
@@ -935,7 +935,7 @@ class TrainingDiverged(RuntimeError):  #@save
     """
 
 
-# From chapters/rnn-scratch.ipynb, cell 35, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 36, section "Training"
 def check_training(model, vocab, lr, num_epochs, prefixes, plot_every):  #@save
     """Raise ValueError for arguments of `train_ch8` that cannot work.
 
@@ -949,7 +949,7 @@ def check_training(model, vocab, lr, num_epochs, prefixes, plot_every):  #@save
         check_prefix(prefix, vocab)
 
 
-# From chapters/rnn-scratch.ipynb, cell 35, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 36, section "Training"
 def make_updater(model, lr, optimizer='sgd'):  #@save
     """Return updater(batch_size): one uninterruptible parameter update.
 
@@ -971,7 +971,7 @@ def make_updater(model, lr, optimizer='sgd'):  #@save
     return updater
 
 
-# From chapters/rnn-scratch.ipynb, cell 35, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 36, section "Training"
 def check_divergence(ppl, epoch, vocab, lr, theta, result):  #@save
     """Raise TrainingDiverged (with `result` attached) if `ppl` is NaN,
     infinite or over 1000 times the vocabulary size.
@@ -989,7 +989,7 @@ def check_divergence(ppl, epoch, vocab, lr, theta, result):  #@save
     raise error
 
 
-# From chapters/rnn-scratch.ipynb, cell 35, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 36, section "Training"
 def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
               use_random_iter=False, theta=1, valid_iter=None,
               plot_every=10, prefixes=('time traveller', 'traveller'),
@@ -1074,7 +1074,7 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
     return result
 
 
-# From chapters/rnn-scratch.ipynb, cell 35, section "Training"
+# From chapters/rnn-scratch.ipynb, cell 36, section "Training"
 def report_training(result, model, vocab, ctx, prefixes, keep_best=False):  #@save
     """Print the results of `train_ch8`: one line of numbers, a few of the
     samples taken during training, and a continuation of each prefix.
@@ -1097,7 +1097,7 @@ def report_training(result, model, vocab, ctx, prefixes, keep_best=False):  #@sa
         print(predict_ch8(prefix, 50, model, vocab, ctx))
 
 
-# From chapters/rnn-scratch.ipynb, cell 41, section "Reading the results against the baselines"
+# From chapters/rnn-scratch.ipynb, cell 42, section "Reading the results against the baselines"
 def results_table(runs, base=None, shown=('Kneser-Ney', 'PPM')):  #@save
     """Compare training runs with baselines on the same passages.
 
@@ -1131,7 +1131,7 @@ def results_table(runs, base=None, shown=('Kneser-Ney', 'PPM')):  #@save
     return pd.DataFrame.from_dict(rows, orient='index')
 
 
-# From chapters/rnn-scratch.ipynb, cell 54, section "Sampling with a temperature"
+# From chapters/rnn-scratch.ipynb, cell 55, section "Sampling with a temperature"
 def predict_sample(prefix, num_preds, model, vocab, ctx, temperature=1.0):  #@save
     """Like `predict_ch8`, but draw each character from the softmax of the
     logits divided by `temperature` (> 0); never `<unk>`.
@@ -1153,7 +1153,7 @@ def predict_sample(prefix, num_preds, model, vocab, ctx, temperature=1.0):  #@sa
     return text
 
 
-# From chapters/rnn-scratch.ipynb, cell 56, section "Sampling with a temperature"
+# From chapters/rnn-scratch.ipynb, cell 57, section "Sampling with a temperature"
 def longest_copied(text, source):  #@save
     """Length of the longest substring of `text` that occurs in `source`.
 
@@ -1277,7 +1277,7 @@ def copy_scratch_to_gluon(params, model):  #@save
     model.dense.bias.set_data(b_q)
 
 
-# From chapters/rnn-concise.ipynb, cell 26, section "Where the speed comes from"
+# From chapters/rnn-concise.ipynb, cell 27, section "Where the speed comes from"
 class RNNModelCompiled(gluon.HybridBlock):  #@save
     """Chapter 2's RNN (same parameters, same equations) as a HybridBlock,
     so that hybridize() can run its unrolled loop as one graph.
@@ -1328,7 +1328,7 @@ class RNNModelCompiled(gluon.HybridBlock):  #@save
         return (np.zeros((batch_size, self.num_hiddens), ctx=ctx),)
 
 
-# From chapters/rnn-concise.ipynb, cell 35, section "Saving a trained model"
+# From chapters/rnn-concise.ipynb, cell 36, section "Saving a trained model"
 def save_model(model, vocab, folder):  #@save
     """Save `model`'s trained arrays and `vocab` into `folder` (created if
     missing); `load_model(model, folder)` reads them back.
@@ -1343,7 +1343,7 @@ def save_model(model, vocab, folder):  #@save
     (folder / 'vocab.json').write_text(json.dumps(vocab.idx_to_token))
 
 
-# From chapters/rnn-concise.ipynb, cell 35, section "Saving a trained model"
+# From chapters/rnn-concise.ipynb, cell 36, section "Saving a trained model"
 def load_model(model, folder):  #@save
     """Load what `save_model` wrote into `model`, which must be built the
     same way (same class and sizes); return the saved vocabulary.
@@ -1370,7 +1370,7 @@ def load_model(model, folder):  #@save
     return vocab
 
 
-# From chapters/rnn-concise.ipynb, cell 39, section "Running the model in your browser"
+# From chapters/rnn-concise.ipynb, cell 40, section "Running the model in your browser"
 def export_for_web(model, vocab, path, name, description=''):  #@save
     """Write `model` and `vocab` into `path/name.js`, for the web widget.
 
@@ -1446,7 +1446,7 @@ def export_for_web(model, vocab, path, name, description=''):  #@save
     return file
 
 
-# From chapters/rnn-concise.ipynb, cell 39, section "Running the model in your browser"
+# From chapters/rnn-concise.ipynb, cell 40, section "Running the model in your browser"
 def web_layers(model):  #@save
     """Return a model's weights as export_for_web's dict of layers.
 
@@ -1485,7 +1485,7 @@ def web_layers(model):  #@save
     return {'layers': layers, 'dense_weight': W_hq.T, 'dense_bias': b_q}
 
 
-# From chapters/rnn-concise.ipynb, cell 39, section "Running the model in your browser"
+# From chapters/rnn-concise.ipynb, cell 40, section "Running the model in your browser"
 def float32_base64(array, shape, what):  #@save
     """Check an array's shape; return its float32 bytes in base64.
 

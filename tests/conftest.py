@@ -89,5 +89,12 @@ def browser(tmp_path_factory):
         'chromedriver'))
     driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(60)
+    # The theme scrolls smoothly (CSS scroll-behavior), so an element that
+    # WebDriver scrolls to is still moving when it clicks, and the click
+    # lands elsewhere. A reader's click is unaffected; the tests jump.
+    driver.execute_cdp_cmd('Page.addScriptToEvaluateOnNewDocument', {
+        'source': "document.addEventListener('DOMContentLoaded', () => "
+                  "{ document.documentElement.style.scrollBehavior = "
+                  "'auto'; });"})
     yield driver
     driver.quit()
