@@ -63,7 +63,7 @@ def test_stacked_scratch_networks_train(toy, cell):
     d2lsave.set_seed(0)
     model = d2lsave.scratch_lm(cell, len(vocab), 32, CTX, num_layers=2)
     result = d2lsave.train_ch8(model, loader, vocab, lr=2 if cell == 'rnn'
-                               else 8, num_epochs=80, ctx=CTX,
+                               else 8, num_epochs=50, ctx=CTX,
                                plot_every=40, verbose=False)
     assert result['perplexity'] < 1.2
     with pytest.raises(ValueError, match='expected'):

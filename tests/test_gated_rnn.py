@@ -51,7 +51,7 @@ def test_scratch_cells_learn_a_repetitive_text(toy, cell):
     d2lsave.set_seed(0)
     model = d2lsave.RNNModelScratch(len(vocab), 32, CTX, get_params,
                                     init_state, forward)
-    result = d2lsave.train_ch8(model, loader, vocab, lr=8, num_epochs=80,
+    result = d2lsave.train_ch8(model, loader, vocab, lr=8, num_epochs=50,
                                ctx=CTX, plot_every=40, verbose=False)
     assert result['perplexity'] < 1.2
     assert d2lsave.predict_ch8('the time', 9, model, vocab, CTX) == \
