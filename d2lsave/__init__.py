@@ -9,20 +9,11 @@ from . import _env  # noqa: F401
 
 __all__ = [
     'set_seed',
-    'check_claim',
-    'TIME_MACHINE_FILE',
-    'TIME_MACHINE_SHA1',
-    'TIME_MACHINE_BYTES',
-    'DataError',
-    'data_dir',
-    'sha1sum',
-    'download_time_machine',
     'read_time_machine',
     'tokenize',
     'load_corpus_time_machine',
     'seq_data_iter_random',
     'seq_data_iter_sequential',
-    'check_positive_int',
     'SeqDataLoader',
     'TextSplit',
     'NUM_VALID',
@@ -37,24 +28,16 @@ __all__ = [
     'get_params',
     'init_rnn_state',
     'rnn',
-    'check_state',
     'RNNModelScratch',
     'model_params',
     'num_params',
-    'check_prefix',
-    'check_vocab',
     'warm_up',
     'predict_ch8',
     'perplexity',
     'evaluate_ppl',
     'grad_clipping',
     'train_epoch_ch8',
-    'TrainingDiverged',
-    'check_training',
-    'make_updater',
-    'check_divergence',
     'train_ch8',
-    'report_training',
     'results_table',
     'predict_sample',
     'longest_copied',
@@ -62,11 +45,6 @@ __all__ = [
     'gluon_lm',
     'copy_scratch_to_gluon',
     'RNNModelCompiled',
-    'save_model',
-    'load_model',
-    'export_for_web',
-    'web_layers',
-    'float32_base64',
     'rnn_step',
     'new_param',
     'gate_params',
@@ -108,14 +86,11 @@ import bz2
 import collections
 import functools
 import gzip
-import hashlib
 import lzma
 import math
 import os
 import random
 import re
-import shutil
-import urllib.request
 from pathlib import Path
 
 import mxnet as mx
@@ -124,6 +99,10 @@ import pandas as pd
 import pyppmd
 from d2l import mxnet as d2l
 from mxnet import autograd, gluon, np, npx
+
+from d2lsave.data import (TIME_MACHINE_SHA1, DataError, download_time_machine,
+                          sha1sum)
+from d2lsave.support import check_claim, check_positive_int
 
 npx.set_np()
 
@@ -139,120 +118,7 @@ def set_seed(seed=0):  #@save
     mx.random.seed(seed)
 
 
-# From chapters/text-sequence.ipynb, cell 7
-def check_claim(holds, claim):  #@save
-    """Fail with the wording of `claim` unless `holds` is true.
-
-    The chapters call it, in cells hidden from the website, for every
-    statement of their text that rests on a computed number, so that
-    re-running a notebook re-checks its prose.
-
-    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches).
-    """
-    if not holds:
-        raise AssertionError(
-            f'The text says: "{claim}", but this run contradicts it. '
-            f'Compare the outputs with the text and fix whichever is wrong.')
-
-
-# From chapters/text-sequence.ipynb, cell 9, section "Getting the corpus, safely"
-TIME_MACHINE_FILE = 'timemachine.txt'
-TIME_MACHINE_SHA1 = '090b5e7e70c295757f55df93cb0a180b9691891a'
-TIME_MACHINE_BYTES = 178979
-
-
-# From chapters/text-sequence.ipynb, cell 10, section "Getting the corpus, safely"
-class DataError(RuntimeError):  #@save
-    """The corpus is missing, unreachable, or not the file it should be.
-
-    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "Getting the corpus, safely".
-    """
-
-
-# From chapters/text-sequence.ipynb, cell 10, section "Getting the corpus, safely"
-def data_dir():  #@save
-    """Return the data cache folder: `$D2LSAVE_DATA`, else the book's `data/`.
-
-    The book's root is the first folder, from this module (or the current
-    folder, in a notebook) upwards, that holds `_toc.yml`.
-
-    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "Getting the corpus, safely".
-    """
-    if os.environ.get('D2LSAVE_DATA'):
-        return Path(os.environ['D2LSAVE_DATA'])
-    here = globals().get('__file__')  # defined in d2lsave, not in a notebook
-    start = Path(here).resolve().parent if here else Path.cwd()
-    for folder in (start, *start.parents):
-        if (folder / '_toc.yml').exists():
-            return folder / 'data'
-    return Path.cwd() / 'data'
-
-
-# From chapters/text-sequence.ipynb, cell 10, section "Getting the corpus, safely"
-def sha1sum(path):  #@save
-    """Return the SHA-1 hex digest of a file.
-
-    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "Getting the corpus, safely".
-    """
-    digest = hashlib.sha1()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-# From chapters/text-sequence.ipynb, cell 10, section "Getting the corpus, safely"
-def download_time_machine(folder=None, url=None, timeout=30):  #@save
-    """Return the path of a verified copy of The Time Machine.
-
-    Looks in `folder` (default: `data_dir()`), downloads from `url`
-    (default: `$D2LSAVE_DATA_URL`, else d2l's data server) only when the file
-    is missing or fails its SHA-1 check, and verifies the download too.
-    Raises `DataError`, naming the expected file and how to provide it, when
-    no verified copy can be had. A cached file that fails the check is left
-    in place (nothing is deleted); it is replaced only by a verified download.
-
-    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "Getting the corpus, safely".
-    """
-    folder = Path(folder) if folder else data_dir()
-    path = folder / TIME_MACHINE_FILE
-    if url is None:
-        base = os.environ.get('D2LSAVE_DATA_URL', d2l.DATA_URL)
-        url = base.rstrip('/') + '/' + TIME_MACHINE_FILE
-    problems = []
-    if path.exists():
-        found = sha1sum(path)
-        if found == TIME_MACHINE_SHA1:
-            return path
-        problems.append(f'the cached file {path} has SHA-1 {found} (it is '
-                        f'corrupt or a different file; it was left as is)')
-    partial = path.with_name(path.name + '.part')
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with urllib.request.urlopen(url, timeout=timeout) as response, \
-                open(partial, 'wb') as f:
-            shutil.copyfileobj(response, f)
-        found = sha1sum(partial)
-        if found == TIME_MACHINE_SHA1:
-            os.replace(partial, path)
-            return path
-        problems.append(f'{url} sent {partial.stat().st_size} bytes with '
-                        f'SHA-1 {found}, not the expected file')
-    except OSError as e:  # no network, refused, HTTP error, time-out
-        problems.append(f'downloading {url} failed: {e}')
-    if partial.exists():
-        partial.unlink()
-    raise DataError(
-        'Could not get a verified copy of The Time Machine: '
-        + '; '.join(problems) + '.\n'
-        f'Expected: {TIME_MACHINE_FILE}, {TIME_MACHINE_BYTES} bytes, '
-        f'SHA-1 {TIME_MACHINE_SHA1}.\n'
-        f'Fix: put that file at {path.resolve()} (e.g. copy it from a '
-        f'machine that can reach {url}), or set D2LSAVE_DATA to a folder '
-        f'that holds it.')
-
-
-# From chapters/text-sequence.ipynb, cell 13, section "Cleaning and tokenizing"
+# From chapters/text-sequence.ipynb, cell 9, section "Cleaning and tokenizing"
 def read_time_machine():  #@save
     """Return the novel as one lowercase string of letters and single spaces.
 
@@ -262,7 +128,7 @@ def read_time_machine():  #@save
     return re.sub('[^A-Za-z]+', ' ', text).lower().strip()
 
 
-# From chapters/text-sequence.ipynb, cell 13, section "Cleaning and tokenizing"
+# From chapters/text-sequence.ipynb, cell 9, section "Cleaning and tokenizing"
 def tokenize(text, token='char'):  #@save
     """Split a string into a list of character or word tokens.
 
@@ -275,7 +141,7 @@ def tokenize(text, token='char'):  #@save
     raise ValueError(f"unknown token type {token!r}: use 'char' or 'word'")
 
 
-# From chapters/text-sequence.ipynb, cell 20, section "The vocabulary"
+# From chapters/text-sequence.ipynb, cell 16, section "The vocabulary"
 def load_corpus_time_machine():  #@save
     """Return (corpus, vocab): the novel as character indices, and its vocab.
 
@@ -286,7 +152,7 @@ def load_corpus_time_machine():  #@save
     return [vocab[token] for token in tokens], vocab
 
 
-# From chapters/text-sequence.ipynb, cell 23, section "Cutting the corpus into minibatches"
+# From chapters/text-sequence.ipynb, cell 19, section "Cutting the corpus into minibatches"
 def seq_data_iter_random(corpus, batch_size, num_steps):  #@save
     """Yield minibatches (X, Y) of windows taken from random positions.
 
@@ -308,7 +174,7 @@ def seq_data_iter_random(corpus, batch_size, num_steps):  #@save
     yield from zip(np.split(Xs, num_batches), np.split(Ys, num_batches))
 
 
-# From chapters/text-sequence.ipynb, cell 23, section "Cutting the corpus into minibatches"
+# From chapters/text-sequence.ipynb, cell 19, section "Cutting the corpus into minibatches"
 def seq_data_iter_sequential(corpus, batch_size, num_steps):  #@save
     """Yield minibatches (X, Y) in which each row continues the same row of
     the previous minibatch. Y is X shifted by one token.
@@ -327,19 +193,7 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps):  #@save
                    np.split(Ys[:, :end], num_batches, axis=1))
 
 
-# From chapters/text-sequence.ipynb, cell 28, section "The loader, with three splits"
-def check_positive_int(**values):  #@save
-    """Raise ValueError unless every keyword argument is an int >= 1.
-
-    Defined in Chapter 1 (Language-Model Data: From a Novel to Minibatches), section "The loader, with three splits".
-    """
-    for name, value in values.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f'{name} must be a positive integer, got '
-                             f'{value!r}')
-
-
-# From chapters/text-sequence.ipynb, cell 28, section "The loader, with three splits"
+# From chapters/text-sequence.ipynb, cell 24, section "The loader, with three splits"
 class SeqDataLoader:  #@save
     """Minibatches (X, Y) of shape (batch_size, num_steps) over a corpus.
 
@@ -367,7 +221,7 @@ class SeqDataLoader:  #@save
         return sample(self.corpus, self.batch_size, self.num_steps)
 
 
-# From chapters/text-sequence.ipynb, cell 28, section "The loader, with three splits"
+# From chapters/text-sequence.ipynb, cell 24, section "The loader, with three splits"
 class TextSplit:  #@save
     """A passage of text (validation or test) for a model to be scored on.
 
@@ -406,11 +260,11 @@ class TextSplit:  #@save
         yield self.X, self.Y
 
 
-# From chapters/text-sequence.ipynb, cell 30, section "The loader, with three splits"
+# From chapters/text-sequence.ipynb, cell 26, section "The loader, with three splits"
 NUM_VALID = NUM_TEST = 5000  # characters in the validation and test passages
 
 
-# From chapters/text-sequence.ipynb, cell 31, section "The loader, with three splits"
+# From chapters/text-sequence.ipynb, cell 27, section "The loader, with three splits"
 def load_data_time_machine(batch_size, num_steps,  #@save
                            use_random_iter=False, max_tokens=10000):
     """Return (train_iter, vocab) for The Time Machine, with three splits.
@@ -442,7 +296,7 @@ def load_data_time_machine(batch_size, num_steps,  #@save
     return train_iter, vocab
 
 
-# From chapters/text-sequence.ipynb, cell 34, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, cell 30, section "How hard is the task? Baselines"
 def ngram_perplexity(train, text, n, k, vocab_size, context=None):  #@save
     """Perplexity on the string `text` of an add-k smoothed character
     n-gram model counted on the string `train`.
@@ -468,7 +322,7 @@ def ngram_perplexity(train, text, n, k, vocab_size, context=None):  #@save
     return math.exp(-log_prob / num)
 
 
-# From chapters/text-sequence.ipynb, cell 38, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, cell 34, section "How hard is the task? Baselines"
 class KneserNey:  #@save
     """Interpolated Kneser-Ney character n-gram model of `train` (a string)
     over `alphabet`, for every order up to `max_order`.
@@ -562,7 +416,7 @@ class KneserNey:  #@save
         return math.exp(-self.log_probs(text, context, order).mean())
 
 
-# From chapters/text-sequence.ipynb, cell 42, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, cell 38, section "How hard is the task? Baselines"
 def compressed_bits_per_char(train, text, compress):  #@save
     """Bits per character that `compress` (bytes -> bytes) spends on the
     string `text` when it comes after the string `train`.
@@ -574,7 +428,7 @@ def compressed_bits_per_char(train, text, compress):  #@save
     return 8 * extra / len(text)
 
 
-# From chapters/text-sequence.ipynb, cell 42, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, cell 38, section "How hard is the task? Baselines"
 def ppm_compress(data, order, memory=16 << 20):  #@save
     """Compress bytes with PPMd (variant I, the PPM model of 7-Zip's .zip
     codec) of model order `order`, through the `pyppmd` package.
@@ -585,7 +439,7 @@ def ppm_compress(data, order, memory=16 << 20):  #@save
     return encoder.encode(data) + encoder.flush()
 
 
-# From chapters/text-sequence.ipynb, cell 43, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, cell 39, section "How hard is the task? Baselines"
 def split_texts(train_iter, vocab):  #@save
     """The splits of `train_iter` as strings: a dict with 'train', 'valid'
     and 'test', and 'valid_before' and 'test_before', the text that comes
@@ -603,7 +457,7 @@ def split_texts(train_iter, vocab):  #@save
     return texts
 
 
-# From chapters/text-sequence.ipynb, cell 43, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, cell 39, section "How hard is the task? Baselines"
 def baselines(train_iter, vocab, max_n=4, max_order=8):  #@save
     """Perplexities of counting models and compressors on the validation
     and test passages of `train_iter`, given its training text.
@@ -621,7 +475,7 @@ def baselines(train_iter, vocab, max_n=4, max_order=8):  #@save
                       tuple(vocab.idx_to_token), max_n, max_order).copy()
 
 
-# From chapters/text-sequence.ipynb, cell 43, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, cell 39, section "How hard is the task? Baselines"
 @functools.lru_cache(maxsize=None)
 def _baselines(texts, alphabet, max_n, max_order):  #@save
     """`baselines` on hashable arguments, computed once per process.
@@ -667,7 +521,17 @@ import statistics
 import time
 
 
-from d2lsave.support import TrainingPlot, ctrl_c_deferred, global_norm
+from d2lsave.support import (
+    Progress,
+    TrainingDiverged,
+    check_divergence,
+    check_prefix,
+    check_state,
+    check_training,
+    check_vocab,
+    global_norm,
+    make_updater,
+)
 
 
 # From chapters/rnn-scratch.ipynb, cell 9, section "The model"
@@ -716,20 +580,6 @@ def rnn(inputs, state, params):  #@save
 
 
 # From chapters/rnn-scratch.ipynb, cell 13, section "The model"
-def check_state(state, expected, batch_size):  #@save
-    """Raise ValueError unless the state arrays have the expected shapes.
-
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "The model".
-    """
-    shapes = [s.shape for s in state]
-    if shapes != expected:
-        raise ValueError(
-            f'state shapes {shapes} do not fit a minibatch of {batch_size} '
-            f'examples: expected {expected}. Make it with '
-            f'model.begin_state(batch_size={batch_size}, ctx=ctx).')
-
-
-# From chapters/rnn-scratch.ipynb, cell 13, section "The model"
 class RNNModelScratch:  #@save
     """A recurrent language model built from explicit parameters.
 
@@ -742,8 +592,7 @@ class RNNModelScratch:  #@save
     """
     def __init__(self, vocab_size, num_hiddens, ctx, get_params=get_params,
                  init_state=init_rnn_state, forward_fn=rnn):
-        d2lsave.check_positive_int(vocab_size=vocab_size,
-                                   num_hiddens=num_hiddens)
+        check_positive_int(vocab_size=vocab_size, num_hiddens=num_hiddens)
         self.params = get_params(vocab_size, num_hiddens, ctx)
         self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
         self.init_state, self.forward_fn = init_state, forward_fn
@@ -782,36 +631,6 @@ def num_params(model):  #@save
     Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "The model".
     """
     return sum(p.size for p in model_params(model))
-
-
-# From chapters/rnn-scratch.ipynb, cell 18, section "Generating text"
-def check_prefix(prefix, vocab):  #@save
-    """Raise ValueError unless `prefix` is a non-empty string of known tokens.
-
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Generating text".
-    """
-    if not isinstance(prefix, str) or not prefix:
-        raise ValueError(f'prefix must be a non-empty string such as '
-                         f"'time traveller', got {prefix!r}")
-    unknown = sorted({c for c in prefix if c not in vocab.token_to_idx})
-    if unknown:
-        known = ''.join(t for t in vocab.idx_to_token if len(t) == 1)
-        raise ValueError(
-            f'prefix {prefix!r} has characters outside the vocabulary: '
-            f'{unknown}. The model knows only {known!r}; lowercase the '
-            f'prefix and replace other characters with spaces.')
-
-
-# From chapters/rnn-scratch.ipynb, cell 18, section "Generating text"
-def check_vocab(model, vocab):  #@save
-    """Raise ValueError if the model was built for another vocabulary size.
-
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Generating text".
-    """
-    if model.vocab_size != len(vocab):
-        raise ValueError(f'the model was built for {model.vocab_size} tokens '
-                         f'but the vocabulary has {len(vocab)}: build the '
-                         f'model with vocab_size=len(vocab).')
 
 
 # From chapters/rnn-scratch.ipynb, cell 18, section "Generating text"
@@ -928,173 +747,44 @@ def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
 
 
 # From chapters/rnn-scratch.ipynb, cell 36, section "Training"
-class TrainingDiverged(RuntimeError):  #@save
-    """The training loss became NaN or infinite, or absurdly large.
-
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
-    """
-
-
-# From chapters/rnn-scratch.ipynb, cell 36, section "Training"
-def check_training(model, vocab, lr, num_epochs, prefixes, plot_every):  #@save
-    """Raise ValueError for arguments of `train_ch8` that cannot work.
-
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
-    """
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise ValueError(f'lr must be a positive number, got {lr!r}')
-    d2lsave.check_positive_int(num_epochs=num_epochs, plot_every=plot_every)
-    check_vocab(model, vocab)
-    for prefix in prefixes:  # fail now, not after the first epochs
-        check_prefix(prefix, vocab)
-
-
-# From chapters/rnn-scratch.ipynb, cell 36, section "Training"
-def make_updater(model, lr, optimizer='sgd'):  #@save
-    """Return updater(batch_size): one uninterruptible parameter update.
-
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
-    """
-    if isinstance(model, gluon.Block):
-        step = gluon.Trainer(model.collect_params(), optimizer,
-                             {'learning_rate': lr}).step
-    elif optimizer == 'sgd':
-        def step(batch_size):
-            d2l.sgd(model.params, lr, batch_size)
-    else:
-        raise ValueError(f'scratch models train with optimizer="sgd" only, '
-                         f'got {optimizer!r}; use a Gluon model for others')
-
-    def updater(batch_size):
-        with ctrl_c_deferred():
-            step(batch_size)
-    return updater
-
-
-# From chapters/rnn-scratch.ipynb, cell 36, section "Training"
-def check_divergence(ppl, epoch, vocab, lr, theta, result):  #@save
-    """Raise TrainingDiverged (with `result` attached) if `ppl` is NaN,
-    infinite or over 1000 times the vocabulary size.
-
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
-    """
-    if ppl <= 1000 * len(vocab):  # False for NaN
-        return
-    error = TrainingDiverged(
-        f'training diverged in epoch {epoch}: the perplexity is {ppl:.3g}, '
-        f'over 1000 times that of guessing among {len(vocab)} tokens '
-        f'(lr={lr}, gradient clipping theta={theta}). Lower the learning '
-        f'rate or clip gradients (theta=1), then retrain a fresh model.')
-    error.result = result
-    raise error
-
-
-# From chapters/rnn-scratch.ipynb, cell 36, section "Training"
 def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
               use_random_iter=False, theta=1, valid_iter=None,
               plot_every=10, prefixes=('time traveller', 'traveller'),
               optimizer='sgd', keep_best=False, verbose=True):
     """Train a language model; return a dict of its results.
 
-    Every `plot_every` epochs, and after the last, it measures the validation
-    perplexity on `valid_iter` (default: `train_iter.valid_iter`); if
-    `verbose`, it plots both perplexities, redrawn with a continuation of
-    `prefixes[0]` at most every 10 seconds (less often if drawing is slow:
-    see `TrainingPlot`) and after the last epoch. With `keep_best=True` the
-    model ends with the parameters of its best validation evaluation.
-    `optimizer`: a Gluon optimizer name
-    for Gluon models; scratch models use SGD. `verbose=False`: no plot, no
-    printing, no samples.
+    Validation on `valid_iter` (default: `train_iter.valid_iter`) every
+    `plot_every` epochs and after the last; `keep_best=True` ends with the
+    parameters of the best validation (early stopping); `optimizer`: a Gluon
+    optimizer name for Gluon models (scratch models use SGD);
+    `verbose=False`: no plot, no printing, no samples (see `Progress`).
 
-    The result has `perplexity` (training, last epoch),
-    `valid_perplexity` (last evaluation), `best_valid` and
-    `best_epoch`, `tokens_per_sec` (median over the epochs after the first
-    two), `wall_tokens_per_sec` (the tokens trained divided by the seconds
-    of the whole call), `seconds`, `samples` ({epoch: text}) and `history`: a dict of
-    equal-length lists, one entry per epoch, with keys 'epoch', 'train',
-    'valid' (None between evaluations) and 'tokens_per_sec'.
-    Raises ValueError for arguments that cannot work and TrainingDiverged
-    (results so far in `error.result`) when training diverges. On Ctrl-C
-    the model keeps the weights of its last finished minibatch.
+    The result has `perplexity` (training, last epoch), `valid_perplexity`
+    (last evaluation), `best_valid` and `best_epoch`, `tokens_per_sec`
+    (median over the epochs after the first two), `wall_tokens_per_sec`
+    (over the whole call), `seconds`, `samples` ({epoch: text}) and
+    `history` (lists per epoch: 'epoch', 'train', 'valid' (None between
+    evaluations), 'tokens_per_sec'). Raises ValueError for arguments that
+    cannot work and TrainingDiverged (results so far in `error.result`).
 
     Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
     """
     check_training(model, vocab, lr, num_epochs, prefixes if verbose else (),
-                   plot_every)  # prefixes are only used when verbose
+                   plot_every)
     if valid_iter is None:
         valid_iter = getattr(train_iter, 'valid_iter', None)
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     updater = make_updater(model, lr, optimizer)
-    plot = TrainingPlot(num_epochs, valid_iter is not None) if verbose \
-        else None
-    history = {'epoch': [], 'train': [], 'valid': [], 'tokens_per_sec': []}
-    result = {'history': history, 'samples': {}, 'best_valid': math.inf,
-              'best_epoch': None, 'valid_perplexity': None}
-    best_params, start, epoch, tokens = None, time.perf_counter(), 0, 0.0
-    try:
+    with Progress(model, vocab, ctx, num_epochs, valid_iter, plot_every,
+                  prefixes, keep_best, verbose) as progress:
         for epoch in range(1, num_epochs + 1):
-            epoch_start = time.perf_counter()
+            start = time.perf_counter()
             ppl, speed = train_epoch_ch8(model, train_iter, loss, updater,
                                          ctx, use_random_iter, theta)
-            tokens += speed * (time.perf_counter() - epoch_start)
-            check_divergence(ppl, epoch, vocab, lr, theta, result)
-            held = None
-            if epoch % plot_every == 0 or epoch == num_epochs:
-                if valid_iter is not None:
-                    held = evaluate_ppl(model, valid_iter, ctx)
-                    result['valid_perplexity'] = held
-                    if held < result['best_valid']:
-                        result.update(best_valid=held, best_epoch=epoch)
-                        if keep_best:
-                            best_params = [p.copy()
-                                           for p in model_params(model)]
-                if verbose:
-                    plot.add(epoch, ppl, held)
-                    if plot.due() or epoch == num_epochs:
-                        sample = predict_ch8(prefixes[0], 50, model, vocab,
-                                             ctx)
-                        result['samples'][epoch] = sample
-                        plot.draw(f'epoch {epoch}: {sample}')
-            for key, value in zip(history, (epoch, ppl, held, speed)):
-                history[key].append(value)
-    except KeyboardInterrupt:
-        print(f'interrupted in epoch {epoch}: the model keeps the weights of '
-              f'its last finished minibatch; call train_ch8 again to go on.')
-        raise
-    if best_params is not None:  # early stopping: back to the best epoch
-        for param, best in zip(model_params(model), best_params):
-            param[:] = best
-    seconds = time.perf_counter() - start
-    speeds = history['tokens_per_sec']
-    result.update(perplexity=ppl, seconds=seconds,
-                  tokens_per_sec=statistics.median(speeds[2:] or speeds),
-                  wall_tokens_per_sec=tokens / seconds)
-    if verbose:
-        report_training(result, model, vocab, ctx, prefixes, keep_best)
-    return result
-
-
-# From chapters/rnn-scratch.ipynb, cell 36, section "Training"
-def report_training(result, model, vocab, ctx, prefixes, keep_best=False):  #@save
-    """Print the results of `train_ch8`: one line of numbers, a few of the
-    samples taken during training, and a continuation of each prefix.
-
-    Defined in Chapter 2 (A Recurrent Neural Network from Scratch), section "Training".
-    """
-    held = ''
-    if result['best_epoch'] is not None:
-        held = (f', validation {result["valid_perplexity"]:.1f} (best '
-                f'{result["best_valid"]:.1f} in epoch '
-                f'{result["best_epoch"]}'
-                + (', restored)' if keep_best else ')'))
-    print(f'perplexity {result["perplexity"]:.1f}{held}, '
-          f'{result["tokens_per_sec"]:,.0f} tokens/sec on {ctx} '
-          f'({result["wall_tokens_per_sec"]:,.0f} over the whole run)')
-    epochs = list(result['samples'])
-    for epoch in sorted({epochs[(len(epochs) - 1) * i // 3] for i in range(4)}):
-        print(f'epoch {epoch}: {result["samples"][epoch]}')
-    for prefix in prefixes:
-        print(predict_ch8(prefix, 50, model, vocab, ctx))
+            check_divergence(ppl, epoch, vocab, lr, theta, progress.result)
+            progress.epoch_done(epoch, ppl, speed,
+                                time.perf_counter() - start)
+    return progress.finish()
 
 
 # From chapters/rnn-scratch.ipynb, cell 42, section "Reading the results against the baselines"
@@ -1168,11 +858,11 @@ def longest_copied(text, source):  #@save
 
 
 # From chapters/rnn-concise.ipynb, cell 4
-import base64
-import json
-
 from mxnet import init
 from mxnet.gluon import nn
+
+from d2lsave.export import export_for_web, load_model, save_model
+from d2lsave.support import use_row_join
 
 
 # From chapters/rnn-concise.ipynb, cell 9, section "The model"
@@ -1204,6 +894,7 @@ class RNNModel(gluon.HybridBlock):  #@save
             num_hiddens = rnn_layer.state_info(1)[0]['shape'][-1]
             self.dense = nn.Dense(vocab_size, flatten=False,
                                   in_units=num_hiddens)
+        use_row_join()  # a faster join of the layer's parameters (below)
         if hybridize:
             self.hybridize(static_alloc=True, static_shape=True)
 
@@ -1212,7 +903,7 @@ class RNNModel(gluon.HybridBlock):  #@save
         return the logits (num_steps * batch_size, vocab_size) and the new
         state (a tuple)."""
         expected = [info['shape'] for info in self.rnn.state_info(X.shape[0])]
-        d2lsave.check_state(state, expected, X.shape[0])
+        check_state(state, expected, X.shape[0])
         logits, state = super().__call__(X, list(state))
         return logits, tuple(state)
 
@@ -1326,176 +1017,6 @@ class RNNModelCompiled(gluon.HybridBlock):  #@save
     def begin_state(self, batch_size, ctx):
         """Return the state before any input: a 1-tuple of zeros."""
         return (np.zeros((batch_size, self.num_hiddens), ctx=ctx),)
-
-
-# From chapters/rnn-concise.ipynb, cell 36, section "Saving a trained model"
-def save_model(model, vocab, folder):  #@save
-    """Save `model`'s trained arrays and `vocab` into `folder` (created if
-    missing); `load_model(model, folder)` reads them back.
-
-    Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "Saving a trained model".
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    arrays = d2lsave.model_params(model)
-    npx.save(str(folder / 'model.params'),
-             {f'param{i}': array for i, array in enumerate(arrays)})
-    (folder / 'vocab.json').write_text(json.dumps(vocab.idx_to_token))
-
-
-# From chapters/rnn-concise.ipynb, cell 36, section "Saving a trained model"
-def load_model(model, folder):  #@save
-    """Load what `save_model` wrote into `model`, which must be built the
-    same way (same class and sizes); return the saved vocabulary.
-
-    Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "Saving a trained model".
-    """
-    folder = Path(folder)
-    tokens = json.loads((folder / 'vocab.json').read_text())
-    saved = npx.load(str(folder / 'model.params'))
-    saved = [saved[f'param{i}'] for i in range(len(saved))]
-    arrays = d2lsave.model_params(model)
-    wanted = [array.shape for array in arrays]
-    if len(tokens) != model.vocab_size or [s.shape for s in saved] != wanted:
-        raise ValueError(
-            f'{folder} holds a model for {len(tokens)} tokens with arrays of '
-            f'shapes {[s.shape for s in saved]}, but this model has '
-            f'vocab_size={model.vocab_size} and shapes {wanted}: build it '
-            f'the way the saved one was built.')
-    for array, value in zip(arrays, saved):
-        array[:] = value.as_in_ctx(array.ctx)
-    vocab = d2l.Vocab()
-    vocab.idx_to_token = tokens
-    vocab.token_to_idx = {token: i for i, token in enumerate(tokens)}
-    return vocab
-
-
-# From chapters/rnn-concise.ipynb, cell 40, section "Running the model in your browser"
-def export_for_web(model, vocab, path, name, description=''):  #@save
-    """Write `model` and `vocab` into `path/name.js`, for the web widget.
-
-    The file is a small script that registers the model in the page:
-    `(window.LM_MODELS = window.LM_MODELS || {})[name] = {...}`, so that it
-    also works in pages opened from disk (file:// URLs, where a page may not
-    `fetch` local files). Every weight is stored exactly, as little-endian
-    float32 bytes encoded in base64, in Gluon's layout:
-
-    - `vocab`: the tokens by index; `unk`: the index of `<unk>`;
-    - `layers`: one entry per recurrent layer, bottom first, with `cell`
-      ('rnn_tanh', 'rnn_relu', 'gru' or 'lstm'), `num_inputs`,
-      `num_hiddens` and `W_i2h` (G*h, num_inputs), `W_h2h` (G*h, h),
-      `b_i2h`, `b_h2h` (G*h,), where G = 1, 3 (r, z, n) or 4 (i, f, g, o)
-      is the number of gate blocks stacked by rows;
-    - `dense`: `weight` (vocab_size, h) and `bias` (vocab_size,).
-
-    `model` is a `RNNModel` around `rnn.RNN` (tanh or relu),
-    `rnn.GRU` or `rnn.LSTM` (any number of layers, one direction), a
-    `RNNModelCompiled`, or a `RNNModelScratch` whose
-    forward function is `rnn` or `deep_rnn` (tanh layers, parameters
-    [W_xh, W_hh, b_h] per layer, then [W_hq, b_q]; the exported b_h2h is 0).
-    Any other model can be exported by converting it first into a dict
-    {'layers': [{'cell':, 'W_i2h':, 'W_h2h':, 'b_i2h':, 'b_h2h':}, ...],
-    'dense_weight':, 'dense_bias':} of arrays in the layout above.
-
-    Returns the path of the file written.
-
-    Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "Running the model in your browser".
-    """
-    if not re.fullmatch(r'[a-z0-9][a-z0-9_-]*', name):
-        raise ValueError(f'name must be lowercase letters, digits, - and _ '
-                         f'(it names the file and the model), got {name!r}')
-    net = model if isinstance(model, dict) else web_layers(model)
-    vocab_size = net['dense_weight'].shape[0]
-    if vocab_size != len(vocab):
-        raise ValueError(f'the model predicts {vocab_size} tokens but the '
-                         f'vocabulary has {len(vocab)}')
-    gates = {'rnn_tanh': 1, 'rnn_relu': 1, 'gru': 3, 'lstm': 4}
-    layers, num_inputs = [], vocab_size  # the first layer reads one-hots
-    for layer in net['layers']:
-        if layer['cell'] not in gates:
-            raise ValueError(f"unknown cell {layer['cell']!r}: use one of "
-                             f'{sorted(gates)}')
-        h = layer['W_h2h'].shape[1]
-        shapes = {'W_i2h': (gates[layer['cell']] * h, num_inputs),
-                  'W_h2h': (gates[layer['cell']] * h, h),
-                  'b_i2h': (gates[layer['cell']] * h,),
-                  'b_h2h': (gates[layer['cell']] * h,)}
-        entry = {'cell': layer['cell'], 'num_inputs': num_inputs,
-                 'num_hiddens': h}
-        for key, shape in shapes.items():
-            entry[key] = float32_base64(layer[key], shape, key)
-        layers.append(entry)
-        num_inputs = h
-    data = {
-        'format': 'lm-web/1', 'name': name, 'description': description,
-        'vocab': list(vocab.idx_to_token), 'unk': vocab.token_to_idx['<unk>'],
-        'layers': layers,
-        'dense': {'weight': float32_base64(net['dense_weight'],
-                                            (vocab_size, num_inputs), 'dense'),
-                  'bias': float32_base64(net['dense_bias'], (vocab_size,),
-                                          'dense bias')}}
-    body = ',\n'.join(f'{json.dumps(key)}: {json.dumps(value)}'
-                      for key, value in data.items())  # a line per key
-    file = Path(path) / f'{name}.js'
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(
-        f'// Language model "{name}" for the text-generation widget '
-        f'(_static/lm-widget.js),\n// written by export_for_web.\n'
-        f'(window.LM_MODELS = window.LM_MODELS || {{}})[{json.dumps(name)}] '
-        f'= {{\n{body}\n}};\n', encoding='utf-8')
-    return file
-
-
-# From chapters/rnn-concise.ipynb, cell 40, section "Running the model in your browser"
-def web_layers(model):  #@save
-    """Return a model's weights as export_for_web's dict of layers.
-
-    Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "Running the model in your browser".
-    """
-    if isinstance(model, gluon.Block) and hasattr(model, 'rnn'):
-        layer = model.rnn  # rnn.RNN, rnn.GRU or rnn.LSTM: Gluon's layout
-        if getattr(layer, '_projection_size', None):
-            raise ValueError('layers with a projection cannot be exported')
-        layers = []
-        for i in range(layer._num_layers):
-            def param(kind):
-                return getattr(layer, f'l{i}_{kind}').data()
-            layers.append({'cell': layer._mode,  # 'rnn_tanh', 'gru', ...
-                           'W_i2h': param('i2h_weight'),
-                           'W_h2h': param('h2h_weight'),
-                           'b_i2h': param('i2h_bias'),
-                           'b_h2h': param('h2h_bias')})
-        return {'layers': layers, 'dense_weight': model.dense.weight.data(),
-                'dense_bias': model.dense.bias.data()}
-    if isinstance(model, gluon.Block) and hasattr(model, 'W_xh'):
-        params = [getattr(model, key).data()  # RNNModelCompiled
-                  for key in ('W_xh', 'W_hh', 'b_h', 'W_hq', 'b_q')]
-    elif getattr(getattr(model, 'forward_fn', None), '__name__', '') in (
-            'rnn', 'deep_rnn') and len(model.params) % 3 == 2:
-        params = model.params  # scratch tanh RNN, one or more layers
-    else:
-        raise TypeError(
-            f'cannot read the layers of a {type(model).__name__}: convert '
-            f'it into a dict of layers (see export_for_web)')
-    *stack, W_hq, b_q = params  # [W_xh, W_hh, b_h] per layer: X W + b
-    layers = [{'cell': 'rnn_tanh', 'W_i2h': W_xh.T, 'W_h2h': W_hh.T,
-               'b_i2h': b_h, 'b_h2h': np.zeros_like(b_h)}
-              for W_xh, W_hh, b_h in zip(stack[0::3], stack[1::3],
-                                         stack[2::3])]
-    return {'layers': layers, 'dense_weight': W_hq.T, 'dense_bias': b_q}
-
-
-# From chapters/rnn-concise.ipynb, cell 40, section "Running the model in your browser"
-def float32_base64(array, shape, what):  #@save
-    """Check an array's shape; return its float32 bytes in base64.
-
-    Defined in Chapter 3 (A Concise Recurrent Neural Network with Gluon), section "Running the model in your browser".
-    """
-    if tuple(array.shape) != shape:
-        raise ValueError(f'{what} has shape {tuple(array.shape)}, expected '
-                         f'{shape}')
-    data = array.asnumpy() if hasattr(array, 'asnumpy') else array
-    return base64.b64encode(data.astype('<f4').tobytes()).decode('ascii')
 
 
 # From chapters/gated-rnn.ipynb, cell 6, section "A gradient that fades"

@@ -230,13 +230,15 @@ def test_joining_rows_changes_no_number(monkeypatch, cell, hybridize,
                                         input_size, bidirectional):
     """d2lsave's faster join of a Gluon layer's parameters (support.py)
     gives the same outputs, gradients and updates, bit for bit, as MXNet's
-    own; and it is the one that runs."""
+    own; and it is the one that runs once `use_row_join` (which `RNNModel`
+    calls) has put it in place."""
+    d2lsave.support.use_row_join()
     with d2lsave.support.mxnet_join():
         before = train_a_layer(cell, hybridize, input_size, bidirectional)
     calls = []
     for module in d2lsave.support.JOIN_MODULES:  # MXNet's, watched, inside
         join = module.rnn_param_concat            # d2lsave's
-        assert join.original  # wrapped on import of d2lsave
+        assert join.original  # wrapped by use_row_join
 
         def spy(*arrays, _join=join.original, **kwargs):
             calls.append([d2lsave.support._shape(a) for a in arrays])
@@ -258,12 +260,30 @@ def test_joining_rows_changes_no_number(monkeypatch, cell, hybridize,
 
 
 def test_mxnet_join_restores_both_joins():
+    d2lsave.support.use_row_join()
     joins = [m.rnn_param_concat for m in d2lsave.support.JOIN_MODULES]
     with d2lsave.support.mxnet_join():
         assert [m.rnn_param_concat for m in d2lsave.support.JOIN_MODULES] \
             == [j.original for j in joins]
+        d2lsave.support.use_row_join()  # does nothing inside the block
+        assert [m.rnn_param_concat for m in d2lsave.support.JOIN_MODULES] \
+            == [j.original for j in joins]
     assert [m.rnn_param_concat for m in d2lsave.support.JOIN_MODULES] \
         == joins
+
+
+def test_importing_d2lsave_leaves_mxnet_alone():
+    """`import d2lsave` does not replace MXNet's join; building an
+    `RNNModel` does, visibly, in its `__init__`."""
+    import subprocess
+    import sys
+    code = ('import d2lsave, mxnet as mx; '
+            'f = lambda: hasattr(mx.ndarray.numpy._internal.rnn_param_concat,'
+            ' "original"); a = f(); '
+            'd2lsave.gluon_lm("rnn", 28, 8, mx.cpu()); print(a, f())')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ['False', 'True']
 
 
 def test_join_rows_makes_rows_when_it_can():

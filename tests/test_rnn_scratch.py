@@ -232,7 +232,7 @@ def test_an_interrupt_stops_between_updates_and_says_where(toy, capsys,
 def test_ctrl_c_deferred_holds_an_interrupt_until_the_block_ends(ctrl_c):
     done = []
     with pytest.raises(KeyboardInterrupt):
-        with d2lsave.ctrl_c_deferred():
+        with d2lsave.support.ctrl_c_deferred():
             os.kill(os.getpid(), signal.SIGINT)   # arrives mid-update
             done.append(1)
     assert done == [1]                         # the block completed first

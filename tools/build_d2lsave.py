@@ -445,7 +445,25 @@ def generate_api(chapters):
                 lines.append('   :members:')
             lines.append('')
         lines += ['```', '']
+    lines += ['## Support modules, written by hand', '',
+              'The engineering that the chapters call in one line, explained',
+              'in {doc}`under-the-hood`. The names that chapters use are also',
+              'importable from `d2lsave` itself.', '']
+    for module, about in HAND_WRITTEN:
+        lines += [f'### `d2lsave.{module}`', '', about, '', '```{eval-rst}',
+                  f'.. automodule:: d2lsave.{module}', '   :members:', '```',
+                  '']
     return '\n'.join(lines)
+
+
+# The hand-written modules that api.md documents, after the chapters' code.
+HAND_WRITTEN = [
+    ('data', 'Getting the corpus: the data cache, checksums, downloads.'),
+    ('support', 'Argument checks, the bookkeeping and safety of training, '
+                'and the faster parameter join.'),
+    ('export', 'Saving and loading trained models, and the export for the '
+               'in-browser widget.'),
+]
 
 
 def main(argv=None):
