@@ -1,6 +1,8 @@
 # The book's two jobs, each doing its own set-up on a fresh machine:
 #   make book   build the website into _build/html from the stored outputs
 #   make test   run every test (this is what .ci/run calls)
+#   make check  the contributors' fast tier: the extractor's check and the
+#               unit tests, without notebooks or browser (about 2 minutes)
 # More: make venv (the environment only), make lab (JupyterLab on the book),
 # make d2lsave, make execute (re-run every notebook in place), make lock
 # (re-pin requirements.lock), make publish-check, make clean.
@@ -21,7 +23,7 @@ LAB_ARGS ?=
 # MXNet runs CPU operators on one thread unless told otherwise.
 export OMP_NUM_THREADS ?= $(shell nproc)
 
-.PHONY: book test venv lab lock publish-check d2lsave execute clean
+.PHONY: book test check venv lab lock publish-check d2lsave execute clean
 
 $(STAMP): $(REQUIREMENTS) requirements-common.txt $(LOCK) pyproject.toml
 	@$(PYTHON) tools/check_python.py
@@ -48,6 +50,14 @@ test: $(STAMP)
 	@sh tools/ensure_browser.sh
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n auto --dist loadfile \
 	  --durations=12
+
+# The fast tier: the generated module is up to date and the unit tests pass
+# (tests/ only: no notebook re-execution, no website, no browser).
+check: $(STAMP)
+	$(BIN)/python tools/build_d2lsave.py --check
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n auto --dist loadfile tests \
+	  --ignore=tests/test_website.py --ignore=tests/test_widget.py \
+	  --durations=5
 
 # JupyterLab on the book (open chapters/*.ipynb), with the kernel `python3`
 # registered to run .venv's Python (JUPYTER_PATH puts that kernelspec before
