@@ -81,7 +81,7 @@ import sys
 d2lsave = sys.modules[__name__]
 
 
-# From chapters/text-sequence.ipynb, cell 3
+# From chapters/text-sequence.ipynb
 import bz2
 import collections
 import functools
@@ -107,7 +107,7 @@ from d2lsave.support import check_claim, check_positive_int
 npx.set_np()
 
 
-# From chapters/text-sequence.ipynb, cell 5
+# From chapters/text-sequence.ipynb
 def set_seed(seed=0):  #@save
     """Seed Python's, NumPy's and MXNet's random number generators.
 
@@ -118,7 +118,7 @@ def set_seed(seed=0):  #@save
     mx.random.seed(seed)
 
 
-# From chapters/text-sequence.ipynb, cell 9, section "Cleaning and tokenizing"
+# From chapters/text-sequence.ipynb, section "Cleaning and tokenizing"
 def read_time_machine():  #@save
     """Return the novel as one lowercase string of letters and single spaces.
 
@@ -128,7 +128,7 @@ def read_time_machine():  #@save
     return re.sub('[^A-Za-z]+', ' ', text).lower().strip()
 
 
-# From chapters/text-sequence.ipynb, cell 9, section "Cleaning and tokenizing"
+# From chapters/text-sequence.ipynb, section "Cleaning and tokenizing"
 def tokenize(text, token='char'):  #@save
     """Split a string into a list of character or word tokens.
 
@@ -141,7 +141,7 @@ def tokenize(text, token='char'):  #@save
     raise ValueError(f"unknown token type {token!r}: use 'char' or 'word'")
 
 
-# From chapters/text-sequence.ipynb, cell 16, section "The vocabulary"
+# From chapters/text-sequence.ipynb, section "The vocabulary"
 def load_corpus_time_machine():  #@save
     """Return (corpus, vocab): the novel as character indices, and its vocab.
 
@@ -152,7 +152,7 @@ def load_corpus_time_machine():  #@save
     return [vocab[token] for token in tokens], vocab
 
 
-# From chapters/text-sequence.ipynb, cell 19, section "Cutting the corpus into minibatches"
+# From chapters/text-sequence.ipynb, section "Cutting the corpus into minibatches"
 def seq_data_iter_random(corpus, batch_size, num_steps):  #@save
     """Yield minibatches (X, Y) of windows taken from random positions.
 
@@ -174,7 +174,7 @@ def seq_data_iter_random(corpus, batch_size, num_steps):  #@save
     yield from zip(np.split(Xs, num_batches), np.split(Ys, num_batches))
 
 
-# From chapters/text-sequence.ipynb, cell 19, section "Cutting the corpus into minibatches"
+# From chapters/text-sequence.ipynb, section "Cutting the corpus into minibatches"
 def seq_data_iter_sequential(corpus, batch_size, num_steps):  #@save
     """Yield minibatches (X, Y) in which each row continues the same row of
     the previous minibatch. Y is X shifted by one token.
@@ -193,7 +193,7 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps):  #@save
                    np.split(Ys[:, :end], num_batches, axis=1))
 
 
-# From chapters/text-sequence.ipynb, cell 24, section "The loader, with three splits"
+# From chapters/text-sequence.ipynb, section "The loader, with three splits"
 class SeqDataLoader:  #@save
     """Minibatches (X, Y) of shape (batch_size, num_steps) over a corpus.
 
@@ -221,7 +221,7 @@ class SeqDataLoader:  #@save
         return sample(self.corpus, self.batch_size, self.num_steps)
 
 
-# From chapters/text-sequence.ipynb, cell 24, section "The loader, with three splits"
+# From chapters/text-sequence.ipynb, section "The loader, with three splits"
 class TextSplit:  #@save
     """A passage of text (validation or test) for a model to be scored on.
 
@@ -260,11 +260,11 @@ class TextSplit:  #@save
         yield self.X, self.Y
 
 
-# From chapters/text-sequence.ipynb, cell 26, section "The loader, with three splits"
+# From chapters/text-sequence.ipynb, section "The loader, with three splits"
 NUM_VALID = NUM_TEST = 5000  # characters in the validation and test passages
 
 
-# From chapters/text-sequence.ipynb, cell 27, section "The loader, with three splits"
+# From chapters/text-sequence.ipynb, section "The loader, with three splits"
 def load_data_time_machine(batch_size, num_steps,  #@save
                            use_random_iter=False, max_tokens=10000):
     """Return (train_iter, vocab) for The Time Machine, with three splits.
@@ -296,7 +296,7 @@ def load_data_time_machine(batch_size, num_steps,  #@save
     return train_iter, vocab
 
 
-# From chapters/text-sequence.ipynb, cell 30, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, section "How hard is the task? Baselines"
 def ngram_perplexity(train, text, n, k, vocab_size, context=None):  #@save
     """Perplexity on the string `text` of an add-k smoothed character
     n-gram model counted on the string `train`.
@@ -322,7 +322,7 @@ def ngram_perplexity(train, text, n, k, vocab_size, context=None):  #@save
     return math.exp(-log_prob / num)
 
 
-# From chapters/text-sequence.ipynb, cell 34, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, section "How hard is the task? Baselines"
 class KneserNey:  #@save
     """Interpolated Kneser-Ney character n-gram model of `train` (a string)
     over `alphabet`, for every order up to `max_order`.
@@ -416,7 +416,7 @@ class KneserNey:  #@save
         return math.exp(-self.log_probs(text, context, order).mean())
 
 
-# From chapters/text-sequence.ipynb, cell 38, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, section "How hard is the task? Baselines"
 def compressed_bits_per_char(train, text, compress):  #@save
     """Bits per character that `compress` (bytes -> bytes) spends on the
     string `text` when it comes after the string `train`.
@@ -428,7 +428,7 @@ def compressed_bits_per_char(train, text, compress):  #@save
     return 8 * extra / len(text)
 
 
-# From chapters/text-sequence.ipynb, cell 38, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, section "How hard is the task? Baselines"
 def ppm_compress(data, order, memory=16 << 20):  #@save
     """Compress bytes with PPMd (variant I, the PPM model of 7-Zip's .zip
     codec) of model order `order`, through the `pyppmd` package.
@@ -439,7 +439,7 @@ def ppm_compress(data, order, memory=16 << 20):  #@save
     return encoder.encode(data) + encoder.flush()
 
 
-# From chapters/text-sequence.ipynb, cell 39, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, section "How hard is the task? Baselines"
 def split_texts(train_iter, vocab):  #@save
     """The splits of `train_iter` as strings: a dict with 'train', 'valid'
     and 'test', and 'valid_before' and 'test_before', the text that comes
@@ -457,7 +457,7 @@ def split_texts(train_iter, vocab):  #@save
     return texts
 
 
-# From chapters/text-sequence.ipynb, cell 39, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, section "How hard is the task? Baselines"
 def baselines(train_iter, vocab, max_n=4, max_order=8):  #@save
     """Perplexities of counting models and compressors on the validation
     and test passages of `train_iter`, given its training text.
@@ -475,7 +475,7 @@ def baselines(train_iter, vocab, max_n=4, max_order=8):  #@save
                       tuple(vocab.idx_to_token), max_n, max_order).copy()
 
 
-# From chapters/text-sequence.ipynb, cell 39, section "How hard is the task? Baselines"
+# From chapters/text-sequence.ipynb, section "How hard is the task? Baselines"
 @functools.lru_cache(maxsize=None)
 def _baselines(texts, alphabet, max_n, max_order):  #@save
     """`baselines` on hashable arguments, computed once per process.
@@ -516,7 +516,7 @@ def _baselines(texts, alphabet, max_n, max_order):  #@save
                                   columns=['kind', 'setting', 'valid', 'test'])
 
 
-# From chapters/rnn-scratch.ipynb, cell 3
+# From chapters/rnn-scratch.ipynb
 import statistics
 import time
 
@@ -534,7 +534,7 @@ from d2lsave.support import (
 )
 
 
-# From chapters/rnn-scratch.ipynb, cell 9, section "The model"
+# From chapters/rnn-scratch.ipynb, section "The model"
 def get_params(vocab_size, num_hiddens, ctx):  #@save
     """Return the RNN's parameters [W_xh, W_hh, b_h, W_hq, b_q] on `ctx`.
 
@@ -552,7 +552,7 @@ def get_params(vocab_size, num_hiddens, ctx):  #@save
     return params
 
 
-# From chapters/rnn-scratch.ipynb, cell 9, section "The model"
+# From chapters/rnn-scratch.ipynb, section "The model"
 def init_rnn_state(batch_size, num_hiddens, ctx):  #@save
     """Return the initial hidden state: a tuple holding one zero matrix.
 
@@ -561,7 +561,7 @@ def init_rnn_state(batch_size, num_hiddens, ctx):  #@save
     return (np.zeros((batch_size, num_hiddens), ctx=ctx),)
 
 
-# From chapters/rnn-scratch.ipynb, cell 11, section "The model"
+# From chapters/rnn-scratch.ipynb, section "The model"
 def rnn(inputs, state, params):  #@save
     """Run the RNN over `inputs` of shape (num_steps, batch_size, vocab_size).
 
@@ -579,7 +579,7 @@ def rnn(inputs, state, params):  #@save
     return np.dot(np.concatenate(hiddens, axis=0), W_hq) + b_q, (H,)
 
 
-# From chapters/rnn-scratch.ipynb, cell 13, section "The model"
+# From chapters/rnn-scratch.ipynb, section "The model"
 class RNNModelScratch:  #@save
     """A recurrent language model built from explicit parameters.
 
@@ -611,7 +611,7 @@ class RNNModelScratch:  #@save
         return self.init_state(batch_size, self.num_hiddens, ctx)
 
 
-# From chapters/rnn-scratch.ipynb, cell 13, section "The model"
+# From chapters/rnn-scratch.ipynb, section "The model"
 def model_params(model):  #@save
     """Return the arrays that training updates: a scratch model's `params`,
     or the data of a Gluon block's parameters that have gradients.
@@ -624,7 +624,7 @@ def model_params(model):  #@save
             if param.grad_req != 'null']
 
 
-# From chapters/rnn-scratch.ipynb, cell 13, section "The model"
+# From chapters/rnn-scratch.ipynb, section "The model"
 def num_params(model):  #@save
     """Return the number of trained parameters (array elements) of a model.
 
@@ -633,7 +633,7 @@ def num_params(model):  #@save
     return sum(p.size for p in model_params(model))
 
 
-# From chapters/rnn-scratch.ipynb, cell 18, section "Generating text"
+# From chapters/rnn-scratch.ipynb, section "Generating text"
 def warm_up(prefix, model, vocab, ctx):  #@save
     """Feed all but the last character of `prefix` to `model`; return the
     state and the last character as a (1, 1) input.
@@ -648,7 +648,7 @@ def warm_up(prefix, model, vocab, ctx):  #@save
     return state, np.array([[vocab[prefix[-1]]]], ctx=ctx)
 
 
-# From chapters/rnn-scratch.ipynb, cell 18, section "Generating text"
+# From chapters/rnn-scratch.ipynb, section "Generating text"
 def predict_ch8(prefix, num_preds, model, vocab, ctx):  #@save
     """Return `prefix` followed by `num_preds` characters the model predicts.
 
@@ -673,7 +673,7 @@ def predict_ch8(prefix, num_preds, model, vocab, ctx):  #@save
     return prefix + ''.join(vocab.to_tokens(indices.tolist()))
 
 
-# From chapters/rnn-scratch.ipynb, cell 22, section "Loss and perplexity"
+# From chapters/rnn-scratch.ipynb, section "Loss and perplexity"
 def perplexity(total_loss, num_tokens):  #@save
     """exp(total_loss / num_tokens); inf if that is NaN or overflows.
 
@@ -683,7 +683,7 @@ def perplexity(total_loss, num_tokens):  #@save
     return math.exp(mean) if mean < 700 else math.inf  # NaN < 700 is False
 
 
-# From chapters/rnn-scratch.ipynb, cell 22, section "Loss and perplexity"
+# From chapters/rnn-scratch.ipynb, section "Loss and perplexity"
 def evaluate_ppl(model, split, ctx):  #@save
     """Return the perplexity of `model` on a `TextSplit`: the state is
     built on each row's warm-up text, then every token of the passage is
@@ -702,7 +702,7 @@ def evaluate_ppl(model, split, ctx):  #@save
     return perplexity(total, num_tokens)
 
 
-# From chapters/rnn-scratch.ipynb, cell 32, section "Exploding gradients and clipping"
+# From chapters/rnn-scratch.ipynb, section "Exploding gradients and clipping"
 def grad_clipping(model, theta):  #@save
     """Rescale all gradients together so that their global L2 norm <= theta.
 
@@ -714,7 +714,7 @@ def grad_clipping(model, theta):  #@save
         grad *= scale
 
 
-# From chapters/rnn-scratch.ipynb, cell 34, section "Training"
+# From chapters/rnn-scratch.ipynb, section "Training"
 def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
                     use_random_iter, theta=1):
     """Train one epoch; return (perplexity, tokens per second).
@@ -746,7 +746,7 @@ def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
     return perplexity(total_loss, num_tokens), num_tokens / seconds
 
 
-# From chapters/rnn-scratch.ipynb, cell 36, section "Training"
+# From chapters/rnn-scratch.ipynb, section "Training"
 def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
               use_random_iter=False, theta=1, valid_iter=None,
               plot_every=10, prefixes=('time traveller', 'traveller'),
@@ -787,7 +787,7 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
     return progress.finish()
 
 
-# From chapters/rnn-scratch.ipynb, cell 42, section "Reading the results against the baselines"
+# From chapters/rnn-scratch.ipynb, section "Reading the results against the baselines"
 def results_table(runs, base=None, shown=('Kneser-Ney', 'PPM')):  #@save
     """Compare training runs with baselines on the same passages.
 
@@ -821,7 +821,7 @@ def results_table(runs, base=None, shown=('Kneser-Ney', 'PPM')):  #@save
     return pd.DataFrame.from_dict(rows, orient='index')
 
 
-# From chapters/rnn-scratch.ipynb, cell 55, section "Sampling with a temperature"
+# From chapters/rnn-scratch.ipynb, section "Sampling with a temperature"
 def predict_sample(prefix, num_preds, model, vocab, ctx, temperature=1.0):  #@save
     """Like `predict_ch8`, but draw each character from the softmax of the
     logits divided by `temperature` (> 0); never `<unk>`.
@@ -843,7 +843,7 @@ def predict_sample(prefix, num_preds, model, vocab, ctx, temperature=1.0):  #@sa
     return text
 
 
-# From chapters/rnn-scratch.ipynb, cell 57, section "Sampling with a temperature"
+# From chapters/rnn-scratch.ipynb, section "Sampling with a temperature"
 def longest_copied(text, source):  #@save
     """Length of the longest substring of `text` that occurs in `source`.
 
@@ -857,7 +857,7 @@ def longest_copied(text, source):  #@save
     return longest
 
 
-# From chapters/rnn-concise.ipynb, cell 4
+# From chapters/rnn-concise.ipynb
 from mxnet import init
 from mxnet.gluon import nn
 
@@ -865,7 +865,7 @@ from d2lsave.export import export_for_web, load_model, save_model
 from d2lsave.support import use_row_join
 
 
-# From chapters/rnn-concise.ipynb, cell 9, section "The model"
+# From chapters/rnn-concise.ipynb, section "The model"
 class RNNModel(gluon.HybridBlock):  #@save
     """A language model: one-hot inputs, a Gluon recurrent layer, and a
     Dense layer that turns each step's hidden state into logits.
@@ -918,7 +918,7 @@ class RNNModel(gluon.HybridBlock):  #@save
         return tuple(self.rnn.begin_state(batch_size=batch_size, ctx=ctx))
 
 
-# From chapters/rnn-concise.ipynb, cell 11, section "The model"
+# From chapters/rnn-concise.ipynb, section "The model"
 def gluon_lm(cell, vocab_size, num_hiddens, ctx, num_layers=1, dropout=0.0,  #@save
              initializer=None):
     """Build an initialized `RNNModel` on `ctx` around a Gluon layer.
@@ -944,7 +944,7 @@ def gluon_lm(cell, vocab_size, num_hiddens, ctx, num_layers=1, dropout=0.0,  #@s
     return model
 
 
-# From chapters/rnn-concise.ipynb, cell 13, section "The same function as the scratch model"
+# From chapters/rnn-concise.ipynb, section "The same function as the scratch model"
 def copy_scratch_to_gluon(params, model):  #@save
     """Copy a scratch model's parameters into an initialized `RNNModel`.
 
@@ -968,7 +968,7 @@ def copy_scratch_to_gluon(params, model):  #@save
     model.dense.bias.set_data(b_q)
 
 
-# From chapters/rnn-concise.ipynb, cell 27, section "Where the speed comes from"
+# From chapters/rnn-concise.ipynb, section "Where the speed comes from"
 class RNNModelCompiled(gluon.HybridBlock):  #@save
     """Chapter 2's RNN (same parameters, same equations) as a HybridBlock,
     so that hybridize() can run its unrolled loop as one graph.
@@ -1019,7 +1019,7 @@ class RNNModelCompiled(gluon.HybridBlock):  #@save
         return (np.zeros((batch_size, self.num_hiddens), ctx=ctx),)
 
 
-# From chapters/gated-rnn.ipynb, cell 6, section "A gradient that fades"
+# From chapters/gated-rnn.ipynb, section "A gradient that fades"
 def rnn_step(X, state, W_xh, W_hh, b_h):  #@save
     """One step of Chapter 2's tanh RNN: return the new state (H,).
 
@@ -1029,7 +1029,7 @@ def rnn_step(X, state, W_xh, W_hh, b_h):  #@save
     return (np.tanh(np.dot(X, W_xh) + np.dot(H, W_hh) + b_h),)
 
 
-# From chapters/gated-rnn.ipynb, cell 15, section "The gated recurrent unit (GRU)"
+# From chapters/gated-rnn.ipynb, section "The gated recurrent unit (GRU)"
 def new_param(shape, ctx, scale=0.01):  #@save
     """An array with a gradient buffer: N(0, scale^2) entries, or zeros if
     `scale` is 0.
@@ -1042,7 +1042,7 @@ def new_param(shape, ctx, scale=0.01):  #@save
     return param
 
 
-# From chapters/gated-rnn.ipynb, cell 15, section "The gated recurrent unit (GRU)"
+# From chapters/gated-rnn.ipynb, section "The gated recurrent unit (GRU)"
 def gate_params(num_inputs, num_hiddens, num_gates, ctx):  #@save
     """One gated layer's parameters [W_x, W_h, b_x, b_h], the blocks of the
     `num_gates` gates side by side in Gluon's order: W_x of shape
@@ -1057,7 +1057,7 @@ def gate_params(num_inputs, num_hiddens, num_gates, ctx):  #@save
             new_param((width,), ctx, scale=0), new_param((width,), ctx, scale=0)]
 
 
-# From chapters/gated-rnn.ipynb, cell 15, section "The gated recurrent unit (GRU)"
+# From chapters/gated-rnn.ipynb, section "The gated recurrent unit (GRU)"
 def output_params(num_hiddens, vocab_size, ctx):  #@save
     """The output layer's parameters [W_hq, b_q].
 
@@ -1067,7 +1067,7 @@ def output_params(num_hiddens, vocab_size, ctx):  #@save
             new_param((vocab_size,), ctx, scale=0)]
 
 
-# From chapters/gated-rnn.ipynb, cell 15, section "The gated recurrent unit (GRU)"
+# From chapters/gated-rnn.ipynb, section "The gated recurrent unit (GRU)"
 def get_gru_params(vocab_size, num_hiddens, ctx):  #@save
     """A one-layer GRU language model's parameters: [W_x, W_h, b_x, b_h]
     for the gates (reset, update, candidate), then [W_hq, b_q].
@@ -1078,7 +1078,7 @@ def get_gru_params(vocab_size, num_hiddens, ctx):  #@save
             + output_params(num_hiddens, vocab_size, ctx))
 
 
-# From chapters/gated-rnn.ipynb, cell 15, section "The gated recurrent unit (GRU)"
+# From chapters/gated-rnn.ipynb, section "The gated recurrent unit (GRU)"
 def init_gru_state(batch_size, num_hiddens, ctx):  #@save
     """The GRU's initial state: a tuple with one zero matrix.
 
@@ -1087,7 +1087,7 @@ def init_gru_state(batch_size, num_hiddens, ctx):  #@save
     return (np.zeros((batch_size, num_hiddens), ctx=ctx),)
 
 
-# From chapters/gated-rnn.ipynb, cell 15, section "The gated recurrent unit (GRU)"
+# From chapters/gated-rnn.ipynb, section "The gated recurrent unit (GRU)"
 def gru_step(X, state, W_x, W_h, b_x, b_h):  #@save
     """One step of MXNet's GRU: return the new state (H,).
 
@@ -1102,7 +1102,7 @@ def gru_step(X, state, W_x, W_h, b_x, b_h):  #@save
     return (Z * H + (1 - Z) * candidate,)
 
 
-# From chapters/gated-rnn.ipynb, cell 17, section "The gated recurrent unit (GRU)"
+# From chapters/gated-rnn.ipynb, section "The gated recurrent unit (GRU)"
 def run_cell(step, inputs, state, params):  #@save
     """Run a one-layer cell (`step`) over one-hot `inputs` of shape
     (num_steps, batch_size, vocab_size), then the output layer (the last
@@ -1118,7 +1118,7 @@ def run_cell(step, inputs, state, params):  #@save
     return np.dot(np.concatenate(hiddens, axis=0), W_hq) + b_q, state
 
 
-# From chapters/gated-rnn.ipynb, cell 17, section "The gated recurrent unit (GRU)"
+# From chapters/gated-rnn.ipynb, section "The gated recurrent unit (GRU)"
 def gru(inputs, state, params):  #@save
     """The one-layer GRU language model's forward function.
 
@@ -1127,7 +1127,7 @@ def gru(inputs, state, params):  #@save
     return run_cell(gru_step, inputs, state, params)
 
 
-# From chapters/gated-rnn.ipynb, cell 20, section "Long short-term memory (LSTM)"
+# From chapters/gated-rnn.ipynb, section "Long short-term memory (LSTM)"
 def get_lstm_params(vocab_size, num_hiddens, ctx):  #@save
     """A one-layer LSTM language model's parameters: [W_x, W_h, b_x, b_h]
     for the gates (input, forget, candidate, output), then [W_hq, b_q].
@@ -1138,7 +1138,7 @@ def get_lstm_params(vocab_size, num_hiddens, ctx):  #@save
             + output_params(num_hiddens, vocab_size, ctx))
 
 
-# From chapters/gated-rnn.ipynb, cell 20, section "Long short-term memory (LSTM)"
+# From chapters/gated-rnn.ipynb, section "Long short-term memory (LSTM)"
 def init_lstm_state(batch_size, num_hiddens, ctx):  #@save
     """The LSTM's initial state: a tuple (H, C) of zero matrices.
 
@@ -1148,7 +1148,7 @@ def init_lstm_state(batch_size, num_hiddens, ctx):  #@save
             np.zeros((batch_size, num_hiddens), ctx=ctx))
 
 
-# From chapters/gated-rnn.ipynb, cell 20, section "Long short-term memory (LSTM)"
+# From chapters/gated-rnn.ipynb, section "Long short-term memory (LSTM)"
 def lstm_step(X, state, W_x, W_h, b_x, b_h):  #@save
     """One step of MXNet's LSTM: return the new state (H, C).
 
@@ -1161,7 +1161,7 @@ def lstm_step(X, state, W_x, W_h, b_x, b_h):  #@save
     return (npx.sigmoid(o) * np.tanh(C), C)
 
 
-# From chapters/gated-rnn.ipynb, cell 20, section "Long short-term memory (LSTM)"
+# From chapters/gated-rnn.ipynb, section "Long short-term memory (LSTM)"
 def lstm(inputs, state, params):  #@save
     """The one-layer LSTM language model's forward function.
 
@@ -1170,7 +1170,7 @@ def lstm(inputs, state, params):  #@save
     return run_cell(lstm_step, inputs, state, params)
 
 
-# From chapters/gated-rnn.ipynb, cell 24, section "Exactly what Gluon computes"
+# From chapters/gated-rnn.ipynb, section "Exactly what Gluon computes"
 def gluon_to_scratch(model, grads=False):  #@save
     """Return an `RNNModel`'s parameters (or, with `grads`, their
     gradients) in the scratch layout: [W_x, W_h, b_x, b_h] per layer, then
@@ -1190,14 +1190,14 @@ def gluon_to_scratch(model, grads=False):  #@save
     return arrays + [get(model.dense.weight).T, get(model.dense.bias)]
 
 
-# From chapters/deep-rnn.ipynb, cell 8, section "Deep networks from scratch, for any cell"
+# From chapters/deep-rnn.ipynb, section "Deep networks from scratch, for any cell"
 #: For each cell name: (step function, parameter arrays per layer, state
 #: arrays per layer).
 CELLS = {'rnn': (d2lsave.rnn_step, 3, 1), 'gru': (d2lsave.gru_step, 4, 1),
          'lstm': (d2lsave.lstm_step, 4, 2)}
 
 
-# From chapters/deep-rnn.ipynb, cell 9, section "Deep networks from scratch, for any cell"
+# From chapters/deep-rnn.ipynb, section "Deep networks from scratch, for any cell"
 def get_deep_params(vocab_size, num_hiddens, ctx, num_layers=2,  #@save
                     cell='rnn'):
     """Parameters of an L-layer scratch network of `cell` ('rnn', 'gru' or
@@ -1215,7 +1215,7 @@ def get_deep_params(vocab_size, num_hiddens, ctx, num_layers=2,  #@save
     return params + d2lsave.output_params(num_hiddens, vocab_size, ctx)
 
 
-# From chapters/deep-rnn.ipynb, cell 9, section "Deep networks from scratch, for any cell"
+# From chapters/deep-rnn.ipynb, section "Deep networks from scratch, for any cell"
 def init_deep_state(batch_size, num_hiddens, ctx, num_layers=2,  #@save
                     cell='rnn'):
     """The initial state of an L-layer network of `cell`: a flat tuple of
@@ -1227,7 +1227,7 @@ def init_deep_state(batch_size, num_hiddens, ctx, num_layers=2,  #@save
                  for _ in range(num_layers * CELLS[cell][2]))
 
 
-# From chapters/deep-rnn.ipynb, cell 9, section "Deep networks from scratch, for any cell"
+# From chapters/deep-rnn.ipynb, section "Deep networks from scratch, for any cell"
 def deep_forward(cell, inputs, state, params):  #@save
     """Run an L-layer network of `cell` over one-hot `inputs` (num_steps,
     batch_size, vocab_size); return the logits (num_steps * batch_size,
@@ -1250,7 +1250,7 @@ def deep_forward(cell, inputs, state, params):  #@save
     return np.dot(np.concatenate(inputs, axis=0), W_hq) + b_q, tuple(new_state)
 
 
-# From chapters/deep-rnn.ipynb, cell 9, section "Deep networks from scratch, for any cell"
+# From chapters/deep-rnn.ipynb, section "Deep networks from scratch, for any cell"
 def deep_rnn(inputs, state, params):  #@save
     """The forward function of an L-layer tanh RNN (see `deep_forward`).
 
@@ -1259,7 +1259,7 @@ def deep_rnn(inputs, state, params):  #@save
     return deep_forward('rnn', inputs, state, params)
 
 
-# From chapters/deep-rnn.ipynb, cell 9, section "Deep networks from scratch, for any cell"
+# From chapters/deep-rnn.ipynb, section "Deep networks from scratch, for any cell"
 def scratch_lm(cell, vocab_size, num_hiddens, ctx, num_layers=1):  #@save
     """An `RNNModelScratch` with `num_layers` layers of `cell` ('rnn',
     'gru' or 'lstm'), initialized as in Chapter 2.
@@ -1277,7 +1277,7 @@ def scratch_lm(cell, vocab_size, num_hiddens, ctx, num_layers=1):  #@save
                                                    params))
 
 
-# From chapters/generalize.ipynb, cell 15, section "Scoring every character"
+# From chapters/generalize.ipynb, section "Scoring every character"
 def passage_log_probs(model, split, ctx):  #@save
     """log P(c | the text before c) for every position of a `TextSplit`'s
     passage and every character c: an array (passage length, vocab size),
@@ -1294,7 +1294,7 @@ def passage_log_probs(model, split, ctx):  #@save
         rows * steps, -1)
 
 
-# From chapters/generalize.ipynb, cell 15, section "Scoring every character"
+# From chapters/generalize.ipynb, section "Scoring every character"
 def split_perplexity(log_probs, split):  #@save
     """Perplexity from `log_probs` (passage length, vocab size) of the
     characters that really come next in `split`'s passage.
@@ -1305,7 +1305,7 @@ def split_perplexity(log_probs, split):  #@save
     return math.exp(-log_probs[onp.arange(len(tokens)), tokens].mean())
 
 
-# From chapters/generalize.ipynb, cell 15, section "Scoring every character"
+# From chapters/generalize.ipynb, section "Scoring every character"
 def mix_log_probs(a, b, weight):  #@save
     """log of weight * exp(a) + (1 - weight) * exp(b), element by element:
     the mixture of two models' next-character distributions.
@@ -1315,7 +1315,7 @@ def mix_log_probs(a, b, weight):  #@save
     return onp.logaddexp(math.log(weight) + a, math.log1p(-weight) + b)
 
 
-# From chapters/generalize.ipynb, cell 17, section "Scoring every character"
+# From chapters/generalize.ipynb, section "Scoring every character"
 def dynamic_log_probs(model, split, ctx, lr, segment=50, theta=1):  #@save
     """Dynamic evaluation (Krause et al., 2018): read the passage as one
     stream, `segment` tokens at a time; score each segment, then take one
@@ -1353,7 +1353,7 @@ def dynamic_log_probs(model, split, ctx, lr, segment=50, theta=1):  #@save
     return onp.concatenate(pieces)
 
 
-# From chapters/generalize.ipynb, cell 24, section "Two models are better than one: mixing with Kneser-Ney"
+# From chapters/generalize.ipynb, section "Two models are better than one: mixing with Kneser-Ney"
 def kneser_ney_log_probs(kn, split, vocab, order):  #@save
     """`passage_log_probs` for a `KneserNey` model of `order` (its alphabet
     must be `vocab`'s tokens, in the same order).
@@ -1369,7 +1369,7 @@ def kneser_ney_log_probs(kn, split, vocab, order):  #@save
                                        order) for i in range(len(text))]))
 
 
-# From chapters/d2l-bridge.ipynb, cell 5, section "The data module"
+# From chapters/d2l-bridge.ipynb, section "The data module"
 class TimeMachine(d2l.TimeMachine):  #@save
     """d2l 1.0's data module for The Time Machine, reading the book's
     verified copy of the novel instead of downloading its own.
@@ -1380,7 +1380,7 @@ class TimeMachine(d2l.TimeMachine):  #@save
         return d2lsave.download_time_machine().read_text(encoding='utf-8')
 
 
-# From chapters/d2l-bridge.ipynb, cell 8, section "RNN and RNNLM"
+# From chapters/d2l-bridge.ipynb, section "RNN and RNNLM"
 class RNN(d2l.Module):  #@save
     """d2l 1.0's concise recurrent network: a Gluon `rnn.RNN` layer whose
     `forward(inputs, H=None)` starts from zeros when `H` is None and
@@ -1401,7 +1401,7 @@ class RNN(d2l.Module):  #@save
         return outputs, state[0]
 
 
-# From chapters/d2l-bridge.ipynb, cell 8, section "RNN and RNNLM"
+# From chapters/d2l-bridge.ipynb, section "RNN and RNNLM"
 class RNNLM(d2l.RNNLMScratch):  #@save
     """d2l 1.0's concise language model: `RNNLMScratch` (loss, training and
     validation steps, `predict`) with a Gluon `Dense` output layer.
@@ -1417,7 +1417,7 @@ class RNNLM(d2l.RNNLMScratch):  #@save
         return np.swapaxes(self.linear(hiddens), 0, 1)
 
 
-# From chapters/d2l-bridge.ipynb, cell 10, section "The same function as RNNModel"
+# From chapters/d2l-bridge.ipynb, section "The same function as RNNModel"
 def copy_to_rnn_model(lm):  #@save
     """Return the book's `RNNModel` with the weights of a d2l 1.0 `RNNLM`
     (built on `RNN`), computing the same function.

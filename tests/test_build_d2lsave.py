@@ -131,8 +131,8 @@ def test_imports_count_by_the_names_they_bind(book, first, second, kept):
     write('zeta', notebook('#@save\n' + first))
     write('alpha', notebook('#@save\n' + second))
     text = build_d2lsave.generate(root)
-    assert f'# From chapters/zeta.ipynb, cell 1\n{first}\n' in text
-    added = text.partition('# From chapters/alpha.ipynb, cell 1\n')[2]
+    assert f'# From chapters/zeta.ipynb\n{first}\n' in text
+    added = text.partition('# From chapters/alpha.ipynb\n')[2]
     assert added == (kept + '\n' if kept else '')
 
 
@@ -211,12 +211,12 @@ def test_origin_and_docstring_lead_back_to_the_prose(book):
         'def f():  #@save\n    """Do f.\n\n    More.\n    """\n'
         '    class Inner:\n        """Methods are left alone."""'))
     text = build_d2lsave.generate(root)
-    assert ('# From chapters/alpha.ipynb, cell 3, section "Second x"\n'
+    assert ('# From chapters/alpha.ipynb, section "Second x"\n'
             'def f():  #@save\n    """Do f.\n\n    More.\n\n'
             '    Defined in Chapter 1 (Alpha), section "Second x".\n    """\n'
             '    class Inner:\n        """Methods are left alone."""\n'
             ) in text
-    assert ('# From chapters/zeta.ipynb, cell 3, section "Doubling"\n'
+    assert ('# From chapters/zeta.ipynb, section "Doubling"\n'
             'def double(x):  #@save\n    """Double.\n\n'
             '    Defined in chapters/zeta.ipynb, section "Doubling".\n'
             '    """\n    return SCALE * x\n') in text

@@ -365,7 +365,9 @@ class Module:
         code = apply(source, start, end,
                      edits + import_edits(source, index, nodes, kept))
         if code:
-            origin = f'# From {where}'
+            # the notebook and section, not the cell number, which would
+            # change on every edit above the cell
+            origin = f'# From {where.partition(", cell ")[0]}'
             if section and section != chapter[2]:
                 origin += f', section "{section}"'
             self.parts.append((where, f'{origin}\n{code}\n'))
