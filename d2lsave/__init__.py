@@ -261,7 +261,8 @@ class TextSplit:  #@save
 
 
 # From chapters/text-sequence.ipynb, section "The loader, with three splits"
-NUM_VALID = NUM_TEST = 5000  # characters in the validation and test passages
+#: Characters in the validation passage and in the test passage.
+NUM_VALID = NUM_TEST = 5000
 
 
 # From chapters/text-sequence.ipynb, section "The loader, with three splits"
