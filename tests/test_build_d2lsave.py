@@ -81,8 +81,18 @@ def test_saves_tagged_code_in_toc_order(book, monkeypatch):
     assert module.later.__doc__ == ('Later.\n\n    Defined in '
                                     'chapters/alpha.ipynb.\n    ')
     api = (root / 'api.md').read_text()
-    assert '.. autodata:: d2lsave.SCALE\n' in api
+    assert '.. autodata:: d2lsave.SCALE\n\n' in api  # 2 is shown
     assert '.. autofunction:: d2lsave.double\n' in api
+
+
+def test_api_hides_values_that_are_not_literals(book):
+    """A dict of functions would show memory addresses on the API page."""
+    root, write = book
+    write('zeta', notebook('#@save\nSCALE = 2\nSTEPS = {"double": abs}'))
+    assert build_d2lsave.main(['--root', str(root)]) == 0
+    api = (root / 'api.md').read_text()
+    assert '.. autodata:: d2lsave.SCALE\n\n' in api
+    assert '.. autodata:: d2lsave.STEPS\n   :no-value:\n' in api
 
 
 def test_check_mode_catches_a_stale_module(book, capsys):

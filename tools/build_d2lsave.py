@@ -341,6 +341,9 @@ class Module:
             raise SaveError(f'{where}, line {e.lineno}: the saved code does '
                             f'not compile: {e.msg}. Fix the cell.') from None
         edits, kept = [], {}
+        values = {t.id: stmt.value for stmt in nodes  # NAME = ... = value
+                  if isinstance(stmt, ast.Assign) for t in stmt.targets
+                  if isinstance(t, ast.Name)}
         for name, node, alias in bindings(nodes):
             place = (f'{where}, line {node.lineno}',
                      lines[node.lineno - 1].strip())
@@ -361,7 +364,8 @@ class Module:
                 self.add_public('class' if isinstance(node, ast.ClassDef)
                                 else 'function', name)
             elif whole and not alias and CONSTANT.fullmatch(name):
-                self.add_public('data', name)
+                self.add_public('data' if literal(values.get(name))
+                                else 'data-no-value', name)
         code = apply(source, start, end,
                      edits + import_edits(source, index, nodes, kept))
         if code:
@@ -428,6 +432,16 @@ def generate(root=ROOT, chapters=None):
     return module.text()
 
 
+def literal(value):
+    """Whether an assigned value (an ast node) is a Python literal, which
+    api.md may show (a dict of functions would show memory addresses)."""
+    try:
+        ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return False
+    return True
+
+
 def generate_api(chapters):
     """Return api.md: every saved name, by chapter, with its docstring."""
     lines = ['# The `d2lsave` API', '',
@@ -442,9 +456,11 @@ def generate_api(chapters):
         lines += [f'## {name}', '', f'Defined in {{doc}}`{doc}`.', '',
                   '```{eval-rst}']
         for kind, item in saved:
-            lines.append(f'.. auto{kind}:: d2lsave.{item}')
+            lines.append(f'.. auto{kind.partition("-")[0]}:: d2lsave.{item}')
             if kind == 'class':
                 lines.append('   :members:')
+            elif kind == 'data-no-value':  # e.g. a dict of functions, whose
+                lines.append('   :no-value:')  # repr shows addresses
             lines.append('')
         lines += ['```', '']
     lines += ['## Support modules, written by hand', '',
