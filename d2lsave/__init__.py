@@ -751,14 +751,16 @@ def train_epoch_ch8(model, train_iter, loss, updater, ctx,  #@save
 def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
               use_random_iter=False, theta=1, valid_iter=None,
               plot_every=10, prefixes=('time traveller', 'traveller'),
-              optimizer='sgd', keep_best=False, verbose=True):
+              optimizer='sgd', keep_best=False, verbose=True,
+              reference=None):
     """Train a language model; return a dict of its results.
 
     Validation on `valid_iter` (default: `train_iter.valid_iter`) every
     `plot_every` epochs and after the last; `keep_best=True` ends with the
     parameters of the best validation (early stopping); `optimizer`: a Gluon
     optimizer name for Gluon models (scratch models use SGD);
-    `verbose=False`: no plot, no printing, no samples (see `Progress`).
+    `verbose=False`: no plot, no printing, no samples (see `Progress`);
+    `reference`: {name: perplexity} drawn as lines on the plot.
 
     The result has `perplexity` (training, last epoch), `valid_perplexity`
     (last evaluation), `best_valid` and `best_epoch`, `tokens_per_sec`
@@ -777,7 +779,7 @@ def train_ch8(model, train_iter, vocab, lr, num_epochs, ctx,  #@save
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     updater = make_updater(model, lr, optimizer)
     with Progress(model, vocab, ctx, num_epochs, valid_iter, plot_every,
-                  prefixes, keep_best, verbose) as progress:
+                  prefixes, keep_best, verbose, reference) as progress:
         for epoch in range(1, num_epochs + 1):
             start = time.perf_counter()
             ppl, speed = train_epoch_ch8(model, train_iter, loss, updater,

@@ -194,10 +194,11 @@ class TrainingPlot:
     in the title, generated before each drawing, costs less). In a notebook
     the figure updates in place, through a display handle, so that lines
     printed before it or by other runs in the same cell stay; elsewhere
-    nothing is shown.
+    nothing is shown. `reference` ({name: perplexity}, e.g. baselines on
+    the validation text) is drawn as dotted horizontal lines.
     """
     def __init__(self, num_epochs, heldout=True, min_seconds=10,
-                 max_share=0.01):
+                 max_share=0.01, reference=None):
         d2l.use_svg_display()
         self.fig, self.ax = d2l.plt.subplots(figsize=(6, 3))
         d2l.plt.close(self.fig)  # shown by `draw` only, not again at the end
@@ -208,6 +209,7 @@ class TrainingPlot:
         if heldout:
             self.curves['validation'] = ([], [])
         self.last_draw, self.draw_seconds = -math.inf, 0.0
+        self.reference = dict(reference or {})
 
     def add(self, epoch, train, heldout=None):
         """Record the perplexities of one epoch (validation: None if not
@@ -228,6 +230,9 @@ class TrainingPlot:
         self.ax.cla()
         for name, (epochs, values) in self.curves.items():
             self.ax.plot(epochs, values, label=name)
+        for i, (name, value) in enumerate(self.reference.items()):
+            self.ax.axhline(value, color=f'C{i + 2}', linestyle=':',
+                            label=name)
         self.ax.set(xlabel='epoch', ylabel='perplexity', yscale='log',
                     xlim=(1, max(self.num_epochs, 2)))
         self.ax.grid(True)
@@ -255,17 +260,18 @@ class Progress:
     perplexities with a continuation of `prefixes[0]` when `TrainingPlot`
     says a drawing is due and after the last epoch, and `finish` prints a
     report (`report_training`). Used as a context manager, it says on
-    Ctrl-C that the model keeps its last finished minibatch.
+    Ctrl-C that the model keeps its last finished minibatch. `reference`
+    goes to the plot (`TrainingPlot`).
     """
     def __init__(self, model, vocab, ctx, num_epochs, valid_iter=None,
                  plot_every=10, prefixes=('time traveller',),
-                 keep_best=False, verbose=True):
+                 keep_best=False, verbose=True, reference=None):
         self.model, self.vocab, self.ctx = model, vocab, ctx
         self.num_epochs, self.valid_iter = num_epochs, valid_iter
         self.plot_every, self.prefixes = plot_every, prefixes
         self.keep_best, self.verbose = keep_best, verbose
-        self.plot = TrainingPlot(num_epochs, valid_iter is not None) \
-            if verbose else None
+        self.plot = TrainingPlot(num_epochs, valid_iter is not None,
+                                 reference=reference) if verbose else None
         self.history = {'epoch': [], 'train': [], 'valid': [],
                         'tokens_per_sec': []}
         self.result = {'history': self.history, 'samples': {},
