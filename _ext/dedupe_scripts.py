@@ -12,8 +12,10 @@ def dedupe(app, pagename, templatename, context, doctree):
     seen, kept = set(), []
     for script in context.get('script_files') or []:
         attributes = getattr(script, 'attributes', {})
-        key = (getattr(script, 'filename', script) or '',
-               tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        key = (
+            getattr(script, 'filename', script) or '',
+            tuple(sorted((k, str(v)) for k, v in attributes.items())),
+        )
         if key not in seen:
             seen.add(key)
             kept.append(script)

@@ -6,6 +6,7 @@ refuses to publish before that). A Binder button built from the placeholder
 leads nowhere, so this extension drops the launch buttons from the theme's
 options while the URL is the placeholder; with a real URL they appear.
 """
+
 PLACEHOLDER_PART = '/example/'
 
 
@@ -13,8 +14,12 @@ def drop_placeholder_buttons(app, config):
     options = dict(config.html_theme_options or {})
     if PLACEHOLDER_PART in str(options.get('repository_url', '')):
         options.pop('launch_buttons', None)
-        for key in ('use_repository_button', 'use_issues_button',
-                    'use_edit_page_button', 'use_source_button'):
+        for key in (
+            'use_repository_button',
+            'use_issues_button',
+            'use_edit_page_button',
+            'use_source_button',
+        ):
             options[key] = False
         config.html_theme_options = options
 

@@ -12,6 +12,7 @@ wins (`os.environ.setdefault`). Measurements behind them: README, "Speed".
   to kernels for a Pentium 4; its Haswell kernels are safe on any CPU with
   AVX2 and FMA (it has none newer).
 """
+
 import os
 import platform
 

@@ -20,6 +20,7 @@ per minibatch; the speeds in the table come from the run before, which the
 profiler does not slow down.
 This module is written by hand; it is not generated from the notebooks.
 """
+
 import argparse
 import json
 import os
@@ -41,17 +42,20 @@ def _compiled(num_hiddens):
         model = d2lsave.RNNModelCompiled(V, num_hiddens)
         model.initialize(init.Normal(0.01), ctx=ctx)
         return model  # it hybridizes itself, as in Chapter 3
+
     return build
 
 
 def _scratch(cell, num_hiddens, num_layers=1):
-    return lambda V, ctx: d2lsave.scratch_lm(cell, V, num_hiddens, ctx,
-                                             num_layers)
+    return lambda V, ctx: d2lsave.scratch_lm(
+        cell, V, num_hiddens, ctx, num_layers
+    )
 
 
 def _gluon(cell, num_hiddens, num_layers=1):
-    return lambda V, ctx: d2lsave.gluon_lm(cell, V, num_hiddens, ctx,
-                                           num_layers)
+    return lambda V, ctx: d2lsave.gluon_lm(
+        cell, V, num_hiddens, ctx, num_layers
+    )
 
 
 # name: (builder, learning rate as in the chapters)
@@ -74,23 +78,38 @@ def commit():
         return subprocess.run(
             ['git', 'describe', '--always', '--dirty', '--exclude=*'],
             cwd=os.path.dirname(os.path.abspath(__file__)),
-            capture_output=True, text=True, timeout=10,
-            check=True).stdout.strip()
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None  # no git, or not a git checkout
 
 
 def machine():
     """Describe the device, versions, thread settings and code version."""
-    return {'kind': 'machine', 'device': str(d2l.try_gpu()),
-            'cpu': cpu_name(), 'cores': os.cpu_count(), 'mxnet': mx.__version__,
-            'numpy': numpy.__version__,
-            'python': platform.python_version(),
-            'threads': {k: os.environ.get(k) for k in (
-                'OMP_NUM_THREADS', 'OPENBLAS_CORETYPE',
-                'MXNET_CPU_WORKER_NTHREADS', 'MXNET_ENGINE_TYPE',
-                'MXNET_USE_MKLDNN_RNN')},
-            'commit': commit(), 'time': time.strftime('%Y-%m-%d %H:%M:%S')}
+    return {
+        'kind': 'machine',
+        'device': str(d2l.try_gpu()),
+        'cpu': cpu_name(),
+        'cores': os.cpu_count(),
+        'mxnet': mx.__version__,
+        'numpy': numpy.__version__,
+        'python': platform.python_version(),
+        'threads': {
+            k: os.environ.get(k)
+            for k in (
+                'OMP_NUM_THREADS',
+                'OPENBLAS_CORETYPE',
+                'MXNET_CPU_WORKER_NTHREADS',
+                'MXNET_ENGINE_TYPE',
+                'MXNET_USE_MKLDNN_RNN',
+            )
+        },
+        'commit': commit(),
+        'time': time.strftime('%Y-%m-%d %H:%M:%S'),
+    }
 
 
 def run(name, epochs, profile=False):
@@ -101,19 +120,35 @@ def run(name, epochs, profile=False):
     train_iter, vocab = d2lsave.load_data_time_machine(32, 35)
     ctx = d2l.try_gpu()
     model = build(len(vocab), ctx)
-    result = d2lsave.train_ch8(model, train_iter, vocab, lr, epochs, ctx,
-                               plot_every=epochs, verbose=False)
-    speeds = result['history']['tokens_per_sec'][2:] \
-        or result['history']['tokens_per_sec']  # as train_ch8's median
-    record = {'kind': 'model', 'model': name, 'epochs': epochs, 'lr': lr,
-              'tokens_per_sec': round(result['tokens_per_sec']),
-              'spread': [round(min(speeds)), round(max(speeds))],
-              'wall_tokens_per_sec': round(result['wall_tokens_per_sec']),
-              'perplexity': round(result['perplexity'], 3),
-              'seconds': round(result['seconds'], 1)}
+    result = d2lsave.train_ch8(
+        model,
+        train_iter,
+        vocab,
+        lr,
+        epochs,
+        ctx,
+        plot_every=epochs,
+        verbose=False,
+    )
+    speeds = (
+        result['history']['tokens_per_sec'][2:]
+        or result['history']['tokens_per_sec']
+    )  # as train_ch8's median
+    record = {
+        'kind': 'model',
+        'model': name,
+        'epochs': epochs,
+        'lr': lr,
+        'tokens_per_sec': round(result['tokens_per_sec']),
+        'spread': [round(min(speeds)), round(max(speeds))],
+        'wall_tokens_per_sec': round(result['wall_tokens_per_sec']),
+        'perplexity': round(result['perplexity'], 3),
+        'seconds': round(result['seconds'], 1),
+    }
     if profile:
-        record['ms_per_minibatch'] = profile_epochs(model, train_iter, lr,
-                                                    ctx, epochs)
+        record['ms_per_minibatch'] = profile_epochs(
+            model, train_iter, lr, ctx, epochs
+        )
     return record
 
 
@@ -130,18 +165,24 @@ def profile_epochs(model, train_iter, lr, ctx, epochs):
         for batch in train_iter:
             minibatches += 1
             yield batch
+
     mx.nd.waitall()
-    profiler.set_config(profile_all=True, aggregate_stats=True,
-                        filename=os.devnull)
+    profiler.set_config(
+        profile_all=True, aggregate_stats=True, filename=os.devnull
+    )
     profiler.set_state('run')
     for _ in range(epochs):
         d2lsave.train_epoch_ch8(model, counted(), loss, updater, ctx, False)
     mx.nd.waitall()
     profiler.set_state('stop')
     stats = json.loads(profiler.dumps(reset=True, format='json'))
-    return {op: round(s['Total'] / minibatches, 3)
-            for op, s in sorted(stats['Time']['operator'].items(),
-                                key=lambda item: -item[1]['Total'])}
+    return {
+        op: round(s['Total'] / minibatches, 3)
+        for op, s in sorted(
+            stats['Time']['operator'].items(),
+            key=lambda item: -item[1]['Total'],
+        )
+    }
 
 
 def print_profile(record, top=8):
@@ -156,28 +197,38 @@ def print_profile(record, top=8):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description='Benchmark the book\'s models on this device.')
+        description='Benchmark the book\'s models on this device.'
+    )
     parser.add_argument('--epochs', type=int, default=20)
-    parser.add_argument('--models', nargs='+', choices=list(MODELS),
-                        default=list(MODELS))
+    parser.add_argument(
+        '--models', nargs='+', choices=list(MODELS), default=list(MODELS)
+    )
     parser.add_argument('--json', help='append the JSON lines to this file')
-    parser.add_argument('--profile', action='store_true',
-                        help='also list the operators that took the most '
-                             'time (slower)')
+    parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='also list the operators that took the most time (slower)',
+    )
     args = parser.parse_args(argv)
     if args.epochs < 1:
         parser.error(f'need --epochs >= 1, got {args.epochs}')
     records = [machine()]
-    print(f'{"model":<26}{"tokens/sec":>11}{"min-max":>17}{"wall":>9}'
-          f'{"perplexity":>11}{"seconds":>9}'
-          f'   ({args.epochs} epochs on {records[0]["device"]})', flush=True)
+    print(
+        f'{"model":<26}{"tokens/sec":>11}{"min-max":>17}{"wall":>9}'
+        f'{"perplexity":>11}{"seconds":>9}'
+        f'   ({args.epochs} epochs on {records[0]["device"]})',
+        flush=True,
+    )
     for name in args.models:
         r = run(name, args.epochs, args.profile)
         records.append(r)
-        print(f'{name:<26}{r["tokens_per_sec"]:>11}'
-              f'{"%d-%d" % tuple(r["spread"]):>17}'
-              f'{r["wall_tokens_per_sec"]:>9}{r["perplexity"]:>11.2f}'
-              f'{r["seconds"]:>9.1f}', flush=True)
+        print(
+            f'{name:<26}{r["tokens_per_sec"]:>11}'
+            f'{"%d-%d" % tuple(r["spread"]):>17}'
+            f'{r["wall_tokens_per_sec"]:>9}{r["perplexity"]:>11.2f}'
+            f'{r["seconds"]:>9.1f}',
+            flush=True,
+        )
         if args.profile:
             print_profile(r)
     lines = [json.dumps(r) for r in records]

@@ -4,6 +4,7 @@ Written by hand (not saved from a chapter). Chapter 1 calls
 `download_time_machine()` in one line; the appendix "Under the hood"
 explains what it guards against.
 """
+
 import hashlib
 import os
 import shutil
@@ -12,8 +13,15 @@ from pathlib import Path
 
 from d2l import mxnet as d2l
 
-__all__ = ['TIME_MACHINE_FILE', 'TIME_MACHINE_SHA1', 'TIME_MACHINE_BYTES',
-           'DataError', 'data_dir', 'sha1sum', 'download_time_machine']
+__all__ = [
+    'TIME_MACHINE_FILE',
+    'TIME_MACHINE_SHA1',
+    'TIME_MACHINE_BYTES',
+    'DataError',
+    'data_dir',
+    'sha1sum',
+    'download_time_machine',
+]
 
 #: The corpus's file name, in the data cache and on d2l's data server.
 TIME_MACHINE_FILE = 'timemachine.txt'
@@ -73,29 +81,36 @@ def download_time_machine(folder=None, url=None, timeout=30):
         found = sha1sum(path)
         if found == TIME_MACHINE_SHA1:
             return path
-        problems.append(f'the cached file {path} has SHA-1 {found} (it is '
-                        f'corrupt or a different file; it was left as is)')
+        problems.append(
+            f'the cached file {path} has SHA-1 {found} (it is '
+            f'corrupt or a different file; it was left as is)'
+        )
     partial = path.with_name(path.name + '.part')
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with urllib.request.urlopen(url, timeout=timeout) as response, \
-                open(partial, 'wb') as f:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(
+            partial, 'wb'
+        ) as f:
             shutil.copyfileobj(response, f)
         found = sha1sum(partial)
         if found == TIME_MACHINE_SHA1:
             os.replace(partial, path)
             return path
-        problems.append(f'{url} sent {partial.stat().st_size} bytes with '
-                        f'SHA-1 {found}, not the expected file')
+        problems.append(
+            f'{url} sent {partial.stat().st_size} bytes with '
+            f'SHA-1 {found}, not the expected file'
+        )
     except OSError as e:  # no network, refused, HTTP error, time-out
         problems.append(f'downloading {url} failed: {e}')
     if partial.exists():
         partial.unlink()
     raise DataError(
         'Could not get a verified copy of The Time Machine: '
-        + '; '.join(problems) + '.\n'
+        + '; '.join(problems)
+        + '.\n'
         f'Expected: {TIME_MACHINE_FILE}, {TIME_MACHINE_BYTES} bytes, '
         f'SHA-1 {TIME_MACHINE_SHA1}.\n'
         f'Fix: put that file at {path.resolve()} (e.g. copy it from a '
         f'machine that can reach {url}), or set D2LSAVE_DATA to a folder '
-        f'that holds it.')
+        f'that holds it.'
+    )

@@ -10,29 +10,42 @@ during a parameter update, stopping a diverged run, the bookkeeping of
 faster way for Gluon's recurrent layers to join their parameters (installed
 by `RNNModel`, not on import).
 """
+
 import contextlib
 import functools
 import math
 import signal
+import statistics
 import threading
 import time
 
-import statistics
-
 import IPython
 import IPython.display
-
 import mxnet as mx
 from d2l import mxnet as d2l
 from mxnet import gluon, np
 
 import d2lsave  # the chapters' helpers, looked up when called
 
-__all__ = ['check_claim', 'check_positive_int', 'check_state',
-           'check_prefix', 'check_vocab', 'check_training',
-           'TrainingDiverged', 'check_divergence', 'make_updater',
-           'global_norm', 'ctrl_c_deferred', 'TrainingPlot', 'Progress',
-           'report_training', 'join_rows', 'use_row_join', 'mxnet_join']
+__all__ = [
+    'check_claim',
+    'check_positive_int',
+    'check_state',
+    'check_prefix',
+    'check_vocab',
+    'check_training',
+    'TrainingDiverged',
+    'check_divergence',
+    'make_updater',
+    'global_norm',
+    'ctrl_c_deferred',
+    'TrainingPlot',
+    'Progress',
+    'report_training',
+    'join_rows',
+    'use_row_join',
+    'mxnet_join',
+]
 
 
 def check_claim(holds, claim):
@@ -45,15 +58,17 @@ def check_claim(holds, claim):
     if not holds:
         raise AssertionError(
             f'The text says: "{claim}", but this run contradicts it. '
-            f'Compare the outputs with the text and fix whichever is wrong.')
+            f'Compare the outputs with the text and fix whichever is wrong.'
+        )
 
 
 def check_positive_int(**values):
     """Raise ValueError unless every keyword argument is an int >= 1."""
     for name, value in values.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f'{name} must be a positive integer, got '
-                             f'{value!r}')
+            raise ValueError(
+                f'{name} must be a positive integer, got {value!r}'
+            )
 
 
 def check_state(state, expected, batch_size):
@@ -63,7 +78,8 @@ def check_state(state, expected, batch_size):
         raise ValueError(
             f'state shapes {shapes} do not fit a minibatch of {batch_size} '
             f'examples: expected {expected}. Make it with '
-            f'model.begin_state(batch_size={batch_size}, ctx=ctx).')
+            f'model.begin_state(batch_size={batch_size}, ctx=ctx).'
+        )
 
 
 def check_prefix(prefix, vocab):
@@ -71,23 +87,28 @@ def check_prefix(prefix, vocab):
     tokens (a model fed `<unk>`, which it never saw in training, would
     produce nonsense without saying why)."""
     if not isinstance(prefix, str) or not prefix:
-        raise ValueError(f'prefix must be a non-empty string such as '
-                         f"'time traveller', got {prefix!r}")
+        raise ValueError(
+            f'prefix must be a non-empty string such as '
+            f"'time traveller', got {prefix!r}"
+        )
     unknown = sorted({c for c in prefix if c not in vocab.token_to_idx})
     if unknown:
         known = ''.join(t for t in vocab.idx_to_token if len(t) == 1)
         raise ValueError(
             f'prefix {prefix!r} has characters outside the vocabulary: '
             f'{unknown}. The model knows only {known!r}; lowercase the '
-            f'prefix and replace other characters with spaces.')
+            f'prefix and replace other characters with spaces.'
+        )
 
 
 def check_vocab(model, vocab):
     """Raise ValueError if the model was built for another vocabulary size."""
     if model.vocab_size != len(vocab):
-        raise ValueError(f'the model was built for {model.vocab_size} tokens '
-                         f'but the vocabulary has {len(vocab)}: build the '
-                         f'model with vocab_size=len(vocab).')
+        raise ValueError(
+            f'the model was built for {model.vocab_size} tokens '
+            f'but the vocabulary has {len(vocab)}: build the '
+            f'model with vocab_size=len(vocab).'
+        )
 
 
 def check_training(model, vocab, lr, num_epochs, prefixes, plot_every):
@@ -115,7 +136,8 @@ def check_divergence(ppl, epoch, vocab, lr, theta, result):
         f'training diverged in epoch {epoch}: the perplexity is {ppl:.3g}, '
         f'over 1000 times that of guessing among {len(vocab)} tokens '
         f'(lr={lr}, gradient clipping theta={theta}). Lower the learning '
-        f'rate or clip gradients (theta=1), then retrain a fresh model.')
+        f'rate or clip gradients (theta=1), then retrain a fresh model.'
+    )
     error.result = result
     raise error
 
@@ -127,18 +149,23 @@ def make_updater(model, lr, optimizer='sgd'):
     `gluon.Trainer`. Each update runs inside `ctrl_c_deferred()`.
     """
     if isinstance(model, gluon.Block):
-        step = gluon.Trainer(model.collect_params(), optimizer,
-                             {'learning_rate': lr}).step
+        step = gluon.Trainer(
+            model.collect_params(), optimizer, {'learning_rate': lr}
+        ).step
     elif optimizer == 'sgd':
+
         def step(batch_size):
             d2l.sgd(model.params, lr, batch_size)
     else:
-        raise ValueError(f'scratch models train with optimizer="sgd" only, '
-                         f'got {optimizer!r}; use a Gluon model for others')
+        raise ValueError(
+            f'scratch models train with optimizer="sgd" only, '
+            f'got {optimizer!r}; use a Gluon model for others'
+        )
 
     def updater(batch_size):
         with ctrl_c_deferred():
             step(batch_size)
+
     return updater
 
 
@@ -150,8 +177,9 @@ def global_norm(arrays):
     at once; it takes MXNet's classic `NDArray`, which `as_nd_ndarray()`
     gives without copying.
     """
-    sums = mx.nd.multi_sum_sq(*[a.as_nd_ndarray() for a in arrays],
-                              num_arrays=len(arrays))
+    sums = mx.nd.multi_sum_sq(
+        *[a.as_nd_ndarray() for a in arrays], num_arrays=len(arrays)
+    )
     return np.sqrt(sums.as_np_ndarray().sum(keepdims=True))
 
 
@@ -197,8 +225,15 @@ class TrainingPlot:
     nothing is shown. `reference` ({name: perplexity}, e.g. baselines on
     the validation text) is drawn as dotted horizontal lines.
     """
-    def __init__(self, num_epochs, heldout=True, min_seconds=10,
-                 max_share=0.01, reference=None):
+
+    def __init__(
+        self,
+        num_epochs,
+        heldout=True,
+        min_seconds=10,
+        max_share=0.01,
+        reference=None,
+    ):
         d2l.use_svg_display()
         self.fig, self.ax = d2l.plt.subplots(figsize=(6, 3))
         d2l.plt.close(self.fig)  # shown by `draw` only, not again at the end
@@ -231,17 +266,23 @@ class TrainingPlot:
         for name, (epochs, values) in self.curves.items():
             self.ax.plot(epochs, values, label=name)
         for i, (name, value) in enumerate(self.reference.items()):
-            self.ax.axhline(value, color=f'C{i + 2}', linestyle=':',
-                            label=name)
-        self.ax.set(xlabel='epoch', ylabel='perplexity', yscale='log',
-                    xlim=(1, max(self.num_epochs, 2)))
+            self.ax.axhline(
+                value, color=f'C{i + 2}', linestyle=':', label=name
+            )
+        self.ax.set(
+            xlabel='epoch',
+            ylabel='perplexity',
+            yscale='log',
+            xlim=(1, max(self.num_epochs, 2)),
+        )
         self.ax.grid(True)
         self.ax.legend()
         self.ax.set_title(title, loc='left', fontsize=8, family='monospace')
         if IPython.get_ipython() is not None:  # in Jupyter: update in place
             if self.handle is None:
-                self.handle = IPython.display.display(self.fig,
-                                                      display_id=True)
+                self.handle = IPython.display.display(
+                    self.fig, display_id=True
+                )
             else:
                 self.handle.update(self.fig)
         self.last_draw = time.perf_counter()
@@ -263,20 +304,44 @@ class Progress:
     Ctrl-C that the model keeps its last finished minibatch. `reference`
     goes to the plot (`TrainingPlot`).
     """
-    def __init__(self, model, vocab, ctx, num_epochs, valid_iter=None,
-                 plot_every=10, prefixes=('time traveller',),
-                 keep_best=False, verbose=True, reference=None):
+
+    def __init__(
+        self,
+        model,
+        vocab,
+        ctx,
+        num_epochs,
+        valid_iter=None,
+        plot_every=10,
+        prefixes=('time traveller',),
+        keep_best=False,
+        verbose=True,
+        reference=None,
+    ):
         self.model, self.vocab, self.ctx = model, vocab, ctx
         self.num_epochs, self.valid_iter = num_epochs, valid_iter
         self.plot_every, self.prefixes = plot_every, prefixes
         self.keep_best, self.verbose = keep_best, verbose
-        self.plot = TrainingPlot(num_epochs, valid_iter is not None,
-                                 reference=reference) if verbose else None
-        self.history = {'epoch': [], 'train': [], 'valid': [],
-                        'tokens_per_sec': []}
-        self.result = {'history': self.history, 'samples': {},
-                       'best_valid': math.inf, 'best_epoch': None,
-                       'valid_perplexity': None}
+        self.plot = (
+            TrainingPlot(
+                num_epochs, valid_iter is not None, reference=reference
+            )
+            if verbose
+            else None
+        )
+        self.history = {
+            'epoch': [],
+            'train': [],
+            'valid': [],
+            'tokens_per_sec': [],
+        }
+        self.result = {
+            'history': self.history,
+            'samples': {},
+            'best_valid': math.inf,
+            'best_epoch': None,
+            'valid_perplexity': None,
+        }
         self.best_params, self.epoch, self.tokens = None, 0, 0
         self.start = time.perf_counter()
 
@@ -285,9 +350,11 @@ class Progress:
 
     def __exit__(self, kind, value, traceback):
         if kind is KeyboardInterrupt:
-            print(f'interrupted in epoch {self.epoch + 1}: the model keeps '
-                  f'the weights of its last finished minibatch; call '
-                  f'train_ch8 again to go on.')
+            print(
+                f'interrupted in epoch {self.epoch + 1}: the model keeps '
+                f'the weights of its last finished minibatch; call '
+                f'train_ch8 again to go on.'
+            )
         return False  # the exception, if any, goes on
 
     def epoch_done(self, epoch, ppl, tokens_per_sec, seconds):
@@ -299,42 +366,53 @@ class Progress:
         held = None
         if epoch % self.plot_every == 0 or epoch == self.num_epochs:
             if self.valid_iter is not None:
-                held = d2lsave.evaluate_ppl(self.model, self.valid_iter,
-                                            self.ctx)
+                held = d2lsave.evaluate_ppl(
+                    self.model, self.valid_iter, self.ctx
+                )
                 self.result['valid_perplexity'] = held
                 if held < self.result['best_valid']:
                     self.result.update(best_valid=held, best_epoch=epoch)
                     if self.keep_best:
                         self.best_params = [
-                            p.copy() for p in d2lsave.model_params(self.model)]
+                            p.copy() for p in d2lsave.model_params(self.model)
+                        ]
             if self.verbose:
                 self.plot.add(epoch, ppl, held)
                 if self.plot.due() or epoch == self.num_epochs:
-                    sample = d2lsave.predict_ch8(self.prefixes[0], 50,
-                                                 self.model, self.vocab,
-                                                 self.ctx)
+                    sample = d2lsave.predict_ch8(
+                        self.prefixes[0], 50, self.model, self.vocab, self.ctx
+                    )
                     self.result['samples'][epoch] = sample
                     self.plot.draw(f'epoch {epoch}: {sample}')
-        for key, value in zip(self.history,
-                              (epoch, ppl, held, tokens_per_sec)):
+        for key, value in zip(
+            self.history, (epoch, ppl, held, tokens_per_sec)
+        ):
             self.history[key].append(value)
 
     def finish(self):
         """Restore the best parameters (with `keep_best`), report if
         `verbose`, and return the result dict (see `train_ch8`)."""
         if self.best_params is not None:  # early stopping
-            for param, best in zip(d2lsave.model_params(self.model),
-                                   self.best_params):
+            for param, best in zip(
+                d2lsave.model_params(self.model), self.best_params
+            ):
                 param[:] = best
         seconds = time.perf_counter() - self.start
         speeds = self.history['tokens_per_sec']
         self.result.update(
             seconds=seconds,
             tokens_per_sec=statistics.median(speeds[2:] or speeds),
-            wall_tokens_per_sec=self.tokens / seconds)
+            wall_tokens_per_sec=self.tokens / seconds,
+        )
         if self.verbose:
-            report_training(self.result, self.model, self.vocab, self.ctx,
-                            self.prefixes, self.keep_best)
+            report_training(
+                self.result,
+                self.model,
+                self.vocab,
+                self.ctx,
+                self.prefixes,
+                self.keep_best,
+            )
         return self.result
 
 
@@ -343,15 +421,19 @@ def report_training(result, model, vocab, ctx, prefixes, keep_best=False):
     samples taken during training, and a continuation of each prefix."""
     held = ''
     if result['best_epoch'] is not None:
-        held = (f', validation {result["valid_perplexity"]:.1f} (best '
-                f'{result["best_valid"]:.1f} in epoch '
-                f'{result["best_epoch"]}'
-                + (', restored)' if keep_best else ')'))
-    print(f'perplexity {result["perplexity"]:.1f}{held}, '
-          f'{result["tokens_per_sec"]:,.0f} tokens/sec on {ctx} '
-          f'({result["wall_tokens_per_sec"]:,.0f} over the whole run)')
+        held = (
+            f', validation {result["valid_perplexity"]:.1f} (best '
+            f'{result["best_valid"]:.1f} in epoch '
+            f'{result["best_epoch"]}' + (', restored)' if keep_best else ')')
+        )
+    print(
+        f'perplexity {result["perplexity"]:.1f}{held}, '
+        f'{result["tokens_per_sec"]:,.0f} tokens/sec on {ctx} '
+        f'({result["wall_tokens_per_sec"]:,.0f} over the whole run)'
+    )
     epochs = list(result['samples'])
-    for epoch in sorted({epochs[(len(epochs) - 1) * i // 3] for i in range(4)}):
+    shown = {epochs[(len(epochs) - 1) * i // 3] for i in range(4)}
+    for epoch in sorted(shown):
         print(f'epoch {epoch}: {result["samples"][epoch]}')
     for prefix in prefixes:
         print(d2lsave.predict_ch8(prefix, 50, model, vocab, ctx))
@@ -388,6 +470,7 @@ def join_rows(concat):
     itself and sets the input size, so the book's models get the faster
     join). `use_row_join()` puts it in place.
     """
+
     @functools.wraps(concat)
     def wrapped(*arrays, dim=0, **kwargs):
         shapes = [_shape(a) for a in arrays]
@@ -397,6 +480,7 @@ def join_rows(concat):
                 rows = [a.reshape(-1, k) for a in arrays]
                 return concat(*rows, dim=0, **kwargs).reshape(-1)
         return concat(*arrays, dim=dim, **kwargs)
+
     wrapped.original = concat
     return wrapped
 

@@ -1,4 +1,5 @@
 """Shared test settings and fixtures."""
+
 import functools
 import http.server
 import json
@@ -28,7 +29,8 @@ def stored_run_seconds(path):
         if 'iopub.execute_input' in timing and 'shell.execute_reply' in timing:
             start, end = (
                 datetime.fromisoformat(timing[key].replace('Z', '+00:00'))
-                for key in ('iopub.execute_input', 'shell.execute_reply'))
+                for key in ('iopub.execute_input', 'shell.execute_reply')
+            )
             seconds += (end - start).total_seconds()
     return seconds
 
@@ -38,8 +40,10 @@ def pytest_collection_modifyitems(config, items):
     their usual order: with `pytest -n 2 --dist loadfile` (make test) the
     workers then finish at about the same time. Each file's items keep
     their order, which nbval needs."""
-    cost = {path: stored_run_seconds(path)
-            for path in {item.path for item in items}}
+    cost = {
+        path: stored_run_seconds(path)
+        for path in {item.path for item in items}
+    }
     items.sort(key=lambda item: -cost[item.path])  # stable
 
 
@@ -47,8 +51,10 @@ def pytest_collection_modifyitems(config, items):
 def toy():
     """A tiny, perfectly repetitive text: its vocabulary and a sequential
     loader (batch 4, 10 steps) over it."""
-    import d2lsave
     from d2l import mxnet as d2l
+
+    import d2lsave
+
     text = 'the time machine ' * 60
     vocab = d2l.Vocab(list(text))
     return vocab, d2lsave.SeqDataLoader([vocab[c] for c in text], 4, 10)
@@ -58,8 +64,9 @@ def toy():
 def site():
     """The built website, served on a free local port."""
     assert (SITE / 'index.html').exists(), 'build the book first: make book'
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(SITE))
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(SITE)
+    )
     handler.log_message = lambda *args: None
     httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -73,28 +80,42 @@ def browser(tmp_path_factory):
     keeping the console log."""
     webdriver = pytest.importorskip('selenium.webdriver')
     if not (shutil.which('chromium') and shutil.which('chromedriver')):
-        pytest.skip('chromium and chromedriver are not installed: run '
-                    'tools/ensure_browser.sh (Debian, as root)')
+        pytest.skip(
+            'chromium and chromedriver are not installed: run '
+            'tools/ensure_browser.sh (Debian, as root)'
+        )
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which('chromium')
-    for flag in ['--headless=new', '--no-sandbox', '--disable-gpu',
-                 '--disable-quic', '--no-first-run', '--disable-sync',
-                 '--disable-background-networking',
-                 '--disable-component-update', '--window-size=1280,900',
-                 '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-                 f'--user-data-dir={tmp_path_factory.mktemp("chrome")}']:
+    for flag in [
+        '--headless=new',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-sync',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--window-size=1280,900',
+        '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+        f'--user-data-dir={tmp_path_factory.mktemp("chrome")}',
+    ]:
         options.add_argument(flag)
     options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    service = webdriver.ChromeService(executable_path=shutil.which(
-        'chromedriver'))
+    service = webdriver.ChromeService(
+        executable_path=shutil.which('chromedriver')
+    )
     driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(60)
     # The theme scrolls smoothly (CSS scroll-behavior), so an element that
     # WebDriver scrolls to is still moving when it clicks, and the click
     # lands elsewhere. A reader's click is unaffected; the tests jump.
-    driver.execute_cdp_cmd('Page.addScriptToEvaluateOnNewDocument', {
-        'source': "document.addEventListener('DOMContentLoaded', () => "
-                  "{ document.documentElement.style.scrollBehavior = "
-                  "'auto'; });"})
+    driver.execute_cdp_cmd(
+        'Page.addScriptToEvaluateOnNewDocument',
+        {
+            'source': "document.addEventListener('DOMContentLoaded', () => "
+            "{ document.documentElement.style.scrollBehavior = "
+            "'auto'; });"
+        },
+    )
     yield driver
     driver.quit()

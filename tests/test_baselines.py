@@ -1,10 +1,9 @@
 """Chapter 1's baselines on texts small enough to check by hand."""
+
 import bz2
-import collections
 import math
 from types import SimpleNamespace
 
-import numpy as onp
 import pyppmd
 import pytest
 from d2l import mxnet as d2l
@@ -15,8 +14,9 @@ import d2lsave
 def test_bigram_by_hand():
     # train 'abab': counts ab=2, ba=1; contexts a=2, b=1; V=2, k=1
     # 'ab' after the final 'b': P(a|b) = 2/3, P(b|a) = 3/4
-    assert d2lsave.ngram_perplexity('abab', 'ab', 2, 1, 2) == \
-        pytest.approx(math.sqrt(2))
+    assert d2lsave.ngram_perplexity('abab', 'ab', 2, 1, 2) == pytest.approx(
+        math.sqrt(2)
+    )
 
 
 def test_unigram_by_hand():
@@ -33,10 +33,12 @@ def test_trigram_uses_the_end_of_the_training_text_as_context():
 
 def test_ngram_context_is_the_text_before_the_passage():
     # after 'ba' (never seen): P(c | ba) = (0 + 1) / (0 + 3) with k = 1
-    assert d2lsave.ngram_perplexity('abcab', 'c', 3, 1, 3,
-                                    context='xxba') == pytest.approx(3)
-    assert d2lsave.ngram_perplexity('abcab', 'c', 3, 1, 3, context='ab') \
-        == pytest.approx((1 + 3) / (1 + 1))
+    assert d2lsave.ngram_perplexity(
+        'abcab', 'c', 3, 1, 3, context='xxba'
+    ) == pytest.approx(3)
+    assert d2lsave.ngram_perplexity(
+        'abcab', 'c', 3, 1, 3, context='ab'
+    ) == pytest.approx((1 + 3) / (1 + 1))
 
 
 def test_kneser_ney_by_hand():
@@ -54,7 +56,7 @@ def test_kneser_ney_discounts_follow_chen_and_goodman():
     expected = [1 - 2 * y * 20 / 40, 2 - 3 * y * 10 / 20, 3 - 4 * y * 5 / 10]
     assert d2lsave.KneserNey.discounts(counts) == pytest.approx(expected)
     assert d2lsave.KneserNey.discounts([1, 1, 2]) == pytest.approx([0.5] * 3)
-    assert d2lsave.KneserNey.discounts([1, 3]) == [0.5] * 3   # no n_2
+    assert d2lsave.KneserNey.discounts([1, 3]) == [0.5] * 3  # no n_2
 
 
 def test_kneser_ney_distributions_sum_to_one_and_use_continuations():
@@ -76,7 +78,7 @@ def test_kneser_ney_distributions_sum_to_one_and_use_continuations():
     assert p[' '] > p['a'] > p['b']
     top = dict(zip('abcd q', kn.probs('', 1)))  # order 1 alone: counts
     assert top['a'] > top[' ']
-    assert p['q'] == min(p.values())      # never seen: the uniform share
+    assert p['q'] == min(p.values())  # never seen: the uniform share
 
 
 def test_kneser_ney_rejects_bad_input():
@@ -98,8 +100,14 @@ def test_ppm_compress_is_ppmd_and_round_trips():
 def test_compressed_bits_per_char_counts_only_the_extra_bytes():
     train, text = 'the time machine ' * 20, 'the time machine ' * 2
     bits = d2lsave.compressed_bits_per_char(train, text, bz2.compress)
-    expected = 8 * (len(bz2.compress((train + text).encode()))
-                    - len(bz2.compress(train.encode()))) / len(text)
+    expected = (
+        8
+        * (
+            len(bz2.compress((train + text).encode()))
+            - len(bz2.compress(train.encode()))
+        )
+        / len(text)
+    )
     assert bits == expected and bits < 8
 
 
@@ -110,7 +118,8 @@ def toy_loader(text, vocab, num_valid, num_test):
     return SimpleNamespace(
         corpus=corpus[:v],
         valid_iter=SimpleNamespace(corpus=corpus[v:t], context=corpus[:v]),
-        test_iter=SimpleNamespace(corpus=corpus[t:], context=corpus[:t]))
+        test_iter=SimpleNamespace(corpus=corpus[t:], context=corpus[:t]),
+    )
 
 
 def test_baselines_table_on_a_toy_split():
@@ -118,8 +127,17 @@ def test_baselines_table_on_a_toy_split():
     vocab = d2l.Vocab(list(text))
     loader = toy_loader(text, vocab, 34, 34)
     table = d2lsave.baselines(loader, vocab, max_n=3, max_order=4)
-    assert list(table.index) == ['uniform', '1-gram', '2-gram', '3-gram',
-                                 'Kneser-Ney', 'gzip', 'bz2', 'lzma', 'PPM']
+    assert list(table.index) == [
+        'uniform',
+        '1-gram',
+        '2-gram',
+        '3-gram',
+        'Kneser-Ney',
+        'gzip',
+        'bz2',
+        'lzma',
+        'PPM',
+    ]
     assert list(table.columns) == ['kind', 'setting', 'valid', 'test']
     assert (table['kind'] == 'adaptive').sum() == 4
     assert table.loc['uniform', 'valid'] == len(vocab)
@@ -140,5 +158,7 @@ def test_baselines_choose_on_validation_not_test():
     table = d2lsave.baselines(loader, vocab, max_n=2, max_order=3)
     # on validation the smallest k predicts best; on test a large k would
     assert table.loc['2-gram', 'setting'] == 'add-k, k = 0.01'
-    assert d2lsave.ngram_perplexity(train, 'dcba' * 10, 2, 1, len(vocab)) < \
-        table.loc['2-gram', 'test']
+    assert (
+        d2lsave.ngram_perplexity(train, 'dcba' * 10, 2, 1, len(vocab))
+        < table.loc['2-gram', 'test']
+    )

@@ -1,6 +1,7 @@
 """The bridge to d2l 1.0 (chapters/d2l-bridge.ipynb): `RNN`/`RNNLM` on
 d2l's classes compute what the book's `RNNModel` computes, and the data
 module reads the verified copy of the novel, never the network."""
+
 import pytest
 from d2l import mxnet as d2l
 from mxnet import np, npx
@@ -14,9 +15,12 @@ npx.set_np()
 def test_rnnlm_equals_rnn_model(activation):
     vocab = d2l.Vocab(list('the time machine by h g wells'))
     d2lsave.set_seed(3)
-    lm = d2lsave.RNNLM(d2lsave.RNN(num_hiddens=8, activation=activation),
-                       vocab_size=len(vocab), lr=1)
-    X = np.array([[vocab[c] for c in 'the tim'], [vocab[c] for c in 'machine']])
+    lm = d2lsave.RNNLM(
+        d2lsave.RNN(num_hiddens=8, activation=activation),
+        vocab_size=len(vocab),
+        lr=1,
+    )
+    X = np.array([[vocab[c] for c in text] for text in ('the tim', 'machine')])
     logits_lm = lm(X)  # creates the parameters
     assert logits_lm.shape == (2, 7, len(vocab))
     for param in lm.collect_params().values():  # not the initial zeros
@@ -29,28 +33,30 @@ def test_rnnlm_equals_rnn_model(activation):
     assert float(np.abs(H - H_lm).max()) < 1e-5
     # a wrong copy would be caught: perturb one weight of the copy
     model.dense.bias.set_data(model.dense.bias.data() + 0.1)
-    assert float(np.abs(model(X, model.begin_state(2, d2l.cpu()))[0]
-                        .reshape(7, 2, -1).swapaxes(0, 1) - lm(X)).max()) > 0.05
+    ours = model(X, model.begin_state(2, d2l.cpu()))[0]
+    ours = ours.reshape(7, 2, -1).swapaxes(0, 1)
+    assert float(np.abs(ours - lm(X)).max()) > 0.05
 
 
 def test_predict_equals_predict_ch8():
     vocab = d2l.Vocab(list('the time machine by h g wells'))
     d2lsave.set_seed(4)
-    lm = d2lsave.RNNLM(d2lsave.RNN(num_hiddens=16), vocab_size=len(vocab),
-                       lr=1)
+    lm = d2lsave.RNNLM(
+        d2lsave.RNN(num_hiddens=16), vocab_size=len(vocab), lr=1
+    )
     lm(np.zeros((1, 1)))
     for param in lm.collect_params().values():
         param.set_data(np.random.normal(0, 1, param.shape))
     model = d2lsave.copy_to_rnn_model(lm)
     text = lm.predict('the ', 30, vocab, d2l.cpu())
     if '<unk>' not in text:  # predict_ch8 never writes <unk>; 1.0's can
-        assert text == d2lsave.predict_ch8('the ', 30, model, vocab,
-                                           d2l.cpu())
+        assert text == d2lsave.predict_ch8('the ', 30, model, vocab, d2l.cpu())
 
 
 def test_time_machine_reads_the_verified_copy(monkeypatch):
     def no_download(*args, **kwargs):
         raise AssertionError('d2l 1.0 tried to download the novel')
+
     monkeypatch.setattr(d2l, 'download', no_download)
     data = d2lsave.TimeMachine(batch_size=8, num_steps=5)
     _, vocab = d2lsave.load_corpus_time_machine()

@@ -1,5 +1,6 @@
 """Chapter 5: the stacked scratch networks (equivalence with Gluon is in
 test_rnn_concise.py, for 1 and 2 layers of every cell)."""
+
 import mxnet as mx
 import numpy as onp
 import pytest
@@ -11,8 +12,9 @@ npx.set_np()
 CTX = mx.cpu()
 
 
-@pytest.mark.parametrize('cell, arrays, states', [
-    ('rnn', 3, 1), ('gru', 4, 1), ('lstm', 4, 2)])
+@pytest.mark.parametrize(
+    'cell, arrays, states', [('rnn', 3, 1), ('gru', 4, 1), ('lstm', 4, 2)]
+)
 def test_deep_params_and_state_layout(cell, arrays, states):
     model = d2lsave.scratch_lm(cell, 28, 16, CTX, num_layers=3)
     assert len(model.params) == arrays * 3 + 2
@@ -62,9 +64,16 @@ def test_stacked_scratch_networks_train(toy, cell):
     vocab, loader = toy
     d2lsave.set_seed(0)
     model = d2lsave.scratch_lm(cell, len(vocab), 32, CTX, num_layers=2)
-    result = d2lsave.train_ch8(model, loader, vocab, lr=2 if cell == 'rnn'
-                               else 8, num_epochs=50, ctx=CTX,
-                               plot_every=40, verbose=False)
+    result = d2lsave.train_ch8(
+        model,
+        loader,
+        vocab,
+        lr=2 if cell == 'rnn' else 8,
+        num_epochs=50,
+        ctx=CTX,
+        plot_every=40,
+        verbose=False,
+    )
     assert result['perplexity'] < 1.2
     with pytest.raises(ValueError, match='expected'):
         model(np.zeros((4, 5)), model.begin_state(4, CTX)[:1])

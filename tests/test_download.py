@@ -1,5 +1,6 @@
 """Downloading the corpus: verifying it, caching it, and the errors a reader
 sees when that fails. Against a real local HTTP server."""
+
 import http.server
 import socket
 import threading
@@ -17,8 +18,10 @@ def good_bytes():
 @pytest.fixture(scope='module')
 def server(good_bytes):
     """Serve /good/, /wrong/ (a different text) and 404 for anything else."""
-    files = {'/good/timemachine.txt': good_bytes,
-             '/wrong/timemachine.txt': b'<html>Not the novel</html>'}
+    files = {
+        '/good/timemachine.txt': good_bytes,
+        '/wrong/timemachine.txt': b'<html>Not the novel</html>',
+    }
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -47,8 +50,9 @@ def dead_url():
 
 
 def test_downloads_when_missing_and_verifies(tmp_path, server, good_bytes):
-    path = d2lsave.download_time_machine(tmp_path, server + '/good/'
-                                         'timemachine.txt')
+    path = d2lsave.download_time_machine(
+        tmp_path, server + '/good/timemachine.txt'
+    )
     assert path == tmp_path / 'timemachine.txt'
     assert path.read_bytes() == good_bytes
     assert [p.name for p in tmp_path.iterdir()] == ['timemachine.txt']
@@ -57,10 +61,13 @@ def test_downloads_when_missing_and_verifies(tmp_path, server, good_bytes):
     assert again == path
 
 
-@pytest.mark.parametrize('where, expected', [
-    ('/wrong/timemachine.txt', 'not the expected file'),
-    ('/missing/timemachine.txt', 'HTTP Error 404'),
-])
+@pytest.mark.parametrize(
+    'where, expected',
+    [
+        ('/wrong/timemachine.txt', 'not the expected file'),
+        ('/missing/timemachine.txt', 'HTTP Error 404'),
+    ],
+)
 def test_a_bad_download_is_refused(tmp_path, server, where, expected):
     with pytest.raises(d2lsave.DataError) as info:
         d2lsave.download_time_machine(tmp_path, server + where)
@@ -68,11 +75,12 @@ def test_a_bad_download_is_refused(tmp_path, server, where, expected):
     assert expected in message
     assert d2lsave.TIME_MACHINE_SHA1 in message
     assert str(tmp_path / 'timemachine.txt') in message
-    assert list(tmp_path.iterdir()) == []   # nothing half-written is left
+    assert list(tmp_path.iterdir()) == []  # nothing half-written is left
 
 
-def test_no_network_gives_one_actionable_error(tmp_path, dead_url,
-                                               monkeypatch):
+def test_no_network_gives_one_actionable_error(
+    tmp_path, dead_url, monkeypatch
+):
     monkeypatch.setenv('D2LSAVE_DATA', str(tmp_path / 'cache'))
     monkeypatch.setenv('D2LSAVE_DATA_URL', dead_url.rsplit('/', 1)[0])
     with pytest.raises(d2lsave.DataError) as info:
@@ -81,17 +89,19 @@ def test_no_network_gives_one_actionable_error(tmp_path, dead_url,
     assert 'refused' in message.lower()
     assert 'timemachine.txt, 178979 bytes' in message
     assert d2lsave.TIME_MACHINE_SHA1 in message
-    assert f'put that file at {tmp_path / "cache" / "timemachine.txt"}' \
-        in message
+    assert (
+        f'put that file at {tmp_path / "cache" / "timemachine.txt"}' in message
+    )
 
 
-def test_a_corrupt_cache_is_detected_kept_and_replaced(tmp_path, server,
-                                                       dead_url, good_bytes):
+def test_a_corrupt_cache_is_detected_kept_and_replaced(
+    tmp_path, server, dead_url, good_bytes
+):
     cached = tmp_path / 'timemachine.txt'
-    cached.write_bytes(good_bytes[:-100])   # truncated
+    cached.write_bytes(good_bytes[:-100])  # truncated
     with pytest.raises(d2lsave.DataError, match='corrupt') as info:
         d2lsave.download_time_machine(tmp_path, dead_url)
     assert 'refused' in str(info.value).lower()
-    assert cached.read_bytes() == good_bytes[:-100]   # nothing lost
+    assert cached.read_bytes() == good_bytes[:-100]  # nothing lost
     d2lsave.download_time_machine(tmp_path, server + '/good/timemachine.txt')
     assert cached.read_bytes() == good_bytes

@@ -1,6 +1,7 @@
 """Chapter 4: the GRU and LSTM from scratch (equivalence with Gluon, 1 and 2
 layers with gradients: test_rnn_concise.py; finite differences:
 test_rnn_scratch.py)."""
+
 import mxnet as mx
 import pytest
 from mxnet import np, npx
@@ -9,17 +10,23 @@ import d2lsave
 
 npx.set_np()
 CTX = mx.cpu()
-FUNCTIONS = {'gru': (d2lsave.get_gru_params, d2lsave.init_gru_state,
-                     d2lsave.gru, 1),
-             'lstm': (d2lsave.get_lstm_params, d2lsave.init_lstm_state,
-                      d2lsave.lstm, 2)}
+FUNCTIONS = {
+    'gru': (d2lsave.get_gru_params, d2lsave.init_gru_state, d2lsave.gru, 1),
+    'lstm': (
+        d2lsave.get_lstm_params,
+        d2lsave.init_lstm_state,
+        d2lsave.lstm,
+        2,
+    ),
+}
 
 
 @pytest.mark.parametrize('cell', FUNCTIONS)
 def test_shapes(cell):
     get_params, init_state, forward, num_states = FUNCTIONS[cell]
-    model = d2lsave.RNNModelScratch(28, 16, CTX, get_params, init_state,
-                                    forward)
+    model = d2lsave.RNNModelScratch(
+        28, 16, CTX, get_params, init_state, forward
+    )
     W_x, W_h, b_x, b_h, W_hq, b_q = model.params
     gates = 3 if cell == 'gru' else 4
     assert W_x.shape == (28, gates * 16) and W_h.shape == (16, gates * 16)
@@ -38,9 +45,11 @@ def test_gru_with_update_gate_closed_and_reset_open_is_a_tanh_rnn():
     X, H = np.random.normal(size=(3, 5)), np.random.normal(size=(3, 4))
     W_x, W_h = np.random.normal(size=(5, 12)), np.random.normal(size=(4, 12))
     b_x, b_h = np.zeros(12), np.zeros(12)
-    b_x[:4], b_x[4:8] = 50, -50       # r = sigmoid(50) = 1, z = 0
-    H1, = d2lsave.gru_step(X, (H,), W_x, W_h, b_x, b_h)
-    H2, = d2lsave.rnn_step(X, (H,), W_x[:, 8:], W_h[:, 8:], b_x[8:] + b_h[8:])
+    b_x[:4], b_x[4:8] = 50, -50  # r = sigmoid(50) = 1, z = 0
+    (H1,) = d2lsave.gru_step(X, (H,), W_x, W_h, b_x, b_h)
+    (H2,) = d2lsave.rnn_step(
+        X, (H,), W_x[:, 8:], W_h[:, 8:], b_x[8:] + b_h[8:]
+    )
     assert np.allclose(H1, H2, atol=1e-6)
 
 
@@ -49,10 +58,21 @@ def test_scratch_cells_learn_a_repetitive_text(toy, cell):
     vocab, loader = toy
     get_params, init_state, forward, _ = FUNCTIONS[cell]
     d2lsave.set_seed(0)
-    model = d2lsave.RNNModelScratch(len(vocab), 32, CTX, get_params,
-                                    init_state, forward)
-    result = d2lsave.train_ch8(model, loader, vocab, lr=8, num_epochs=50,
-                               ctx=CTX, plot_every=40, verbose=False)
+    model = d2lsave.RNNModelScratch(
+        len(vocab), 32, CTX, get_params, init_state, forward
+    )
+    result = d2lsave.train_ch8(
+        model,
+        loader,
+        vocab,
+        lr=8,
+        num_epochs=50,
+        ctx=CTX,
+        plot_every=40,
+        verbose=False,
+    )
     assert result['perplexity'] < 1.2
-    assert d2lsave.predict_ch8('the time', 9, model, vocab, CTX) == \
-        'the time machine '
+    assert (
+        d2lsave.predict_ch8('the time', 9, model, vocab, CTX)
+        == 'the time machine '
+    )

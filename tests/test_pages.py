@@ -1,22 +1,29 @@
 """The built pages as a reader gets them, read from their HTML (no browser):
 every image has a description, every chapter has numbered figures and cites
 its sources, no table shows NaN, and dropdowns hold the worked solutions."""
+
 import html.parser
 import re
 
 import pytest
-
 from toc_order import ROOT
 
 SITE = ROOT / '_build' / 'html'
 # the six chapters of the book, which #23 asks to have figures and citations
-CHAPTERS = ['text-sequence', 'rnn-scratch', 'rnn-concise', 'gated-rnn',
-            'deep-rnn', 'generalize']
+CHAPTERS = [
+    'text-sequence',
+    'rnn-scratch',
+    'rnn-concise',
+    'gated-rnn',
+    'deep-rnn',
+    'generalize',
+]
 IMAGE_FILE = re.compile(r'.*\.(png|svg|jpe?g|gif)$', re.I)
 
 
 class Page(html.parser.HTMLParser):
     """Collects images' alt texts, table cells, figure captions, links."""
+
     def __init__(self):
         super().__init__()
         self.alts, self.cells, self.captions, self.hrefs = [], [], [], []
@@ -64,14 +71,19 @@ def chapter_pages():
     return [f'chapters/{name}' for name in CHAPTERS]
 
 
-@pytest.mark.parametrize('page', chapter_pages() + ['intro',
-                                                    'chapters/d2l-bridge'])
+@pytest.mark.parametrize(
+    'page', chapter_pages() + ['intro', 'chapters/d2l-bridge']
+)
 def test_every_image_is_described(page):
     """Alt text for a reader who cannot see the picture: present, and not
     the image's file name (myst-nb's default)."""
-    bad = [src for src, alt in parse(page).alts
-           if not alt or IMAGE_FILE.match(alt.strip()) or
-           alt.strip() == src.rsplit('/', 1)[-1]]
+    bad = [
+        src
+        for src, alt in parse(page).alts
+        if not alt
+        or IMAGE_FILE.match(alt.strip())
+        or alt.strip() == src.rsplit('/', 1)[-1]
+    ]
     assert not bad, f'{page}: images without a description: {bad}'
 
 
@@ -84,11 +96,15 @@ def test_chapters_number_their_figures_and_cite(page):
     assert cites, f'{page}: cites nothing (no link to the references page)'
 
 
-@pytest.mark.parametrize('page', chapter_pages() + ['chapters/d2l-bridge',
-                                                    'chapters/benchmark'])
+@pytest.mark.parametrize(
+    'page', chapter_pages() + ['chapters/d2l-bridge', 'chapters/benchmark']
+)
 def test_tables_show_no_missing_values(page):
-    bad = [c for c in parse(page).cells if c.strip() in ('NaN', '<NA>',
-                                                          'nan', 'None')]
+    bad = [
+        c
+        for c in parse(page).cells
+        if c.strip() in ('NaN', '<NA>', 'nan', 'None')
+    ]
     assert not bad, f'{page}: table cells {bad}'
 
 

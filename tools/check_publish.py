@@ -7,6 +7,7 @@ this check fails, naming the setting, until it is set. The Pages workflow and
 
     python tools/check_publish.py [--config _config.yml]
 """
+
 import argparse
 import re
 import sys
@@ -25,30 +26,37 @@ def problem(config_path):
     url = str((config.get('repository') or {}).get('url') or '').strip()
     url = url.rstrip('/')
     if url.endswith('.git'):
-        url = url[:-len('.git')]
+        url = url[: -len('.git')]
     if not url:
         return 'it is not set'
     if url == PLACEHOLDER or '/example/' in url:
         return f'it is still the placeholder {url}'
     if not GITHUB_URL.fullmatch(url):
-        return (f'{url} is not a GitHub repository URL of the form '
-                'https://github.com/OWNER/REPO (Binder needs one)')
+        return (
+            f'{url} is not a GitHub repository URL of the form '
+            'https://github.com/OWNER/REPO (Binder needs one)'
+        )
     return None
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', help='the Jupyter Book config',
-                        default=Path(__file__).resolve().parent.parent
-                        / '_config.yml')
+    parser.add_argument(
+        '--config',
+        help='the Jupyter Book config',
+        default=Path(__file__).resolve().parent.parent / '_config.yml',
+    )
     args = parser.parse_args(argv)
     why = problem(args.config)
     if why:
-        print(f'check_publish: refusing to publish: repository.url in '
-              f'{args.config}: {why}.\nSet repository.url (and '
-              'repository.branch) in _config.yml to the GitHub repository '
-              'that holds this book, e.g. https://github.com/OWNER/REPO, '
-              'and commit it.', file=sys.stderr)
+        print(
+            f'check_publish: refusing to publish: repository.url in '
+            f'{args.config}: {why}.\nSet repository.url (and '
+            'repository.branch) in _config.yml to the GitHub repository '
+            'that holds this book, e.g. https://github.com/OWNER/REPO, '
+            'and commit it.',
+            file=sys.stderr,
+        )
         return 1
     print('check_publish: repository.url is set; ready to publish')
     return 0

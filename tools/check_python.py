@@ -1,4 +1,5 @@
-"""Refuse a Python that MXNet 1.9.1 cannot run on (run before the venv exists)."""
+"""Refuse a Python that MXNet 1.9.1 cannot run on (before the venv exists)."""
+
 import sys
 
 if not (3, 8) <= sys.version_info[:2] <= (3, 11):
@@ -6,4 +7,6 @@ if not (3, 8) <= sys.version_info[:2] <= (3, 11):
         f'Python {sys.version.split()[0]} cannot run this book: MXNet 1.9.1 '
         'needs numpy<1.24 (it uses np.bool) and distutils (removed in Python '
         '3.12), so it runs on Python 3.8-3.11 only.\n'
-        'Fix: install Python 3.11 and run, e.g., `make PYTHON=python3.11 test`.')
+        'Fix: install Python 3.11 and run, e.g., '
+        '`make PYTHON=python3.11 test`.'
+    )

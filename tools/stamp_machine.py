@@ -6,6 +6,7 @@ Adds `metadata.d2lsave.executed_on` = {cpu, cores, device} to each notebook
 (`make execute` calls it after executing each one). Run it only on the
 machine that has just executed the notebook.
 """
+
 import json
 import os
 import sys
@@ -15,8 +16,11 @@ from d2lsave._env import cpu_name
 
 
 def main(paths):
-    machine = {'cpu': cpu_name(), 'cores': os.cpu_count(),
-               'device': str(d2l.try_gpu())}
+    machine = {
+        'cpu': cpu_name(),
+        'cores': os.cpu_count(),
+        'device': str(d2l.try_gpu()),
+    }
     for path in paths:
         with open(path, encoding='utf-8') as f:
             notebook = json.load(f)

@@ -18,6 +18,7 @@ Chapter numbers are the ones Jupyter Book shows with `numbered: true`:
 - The root page has no number. A file listed in a chapter's `sections:` gets
   the number of its chapter. `url:` and `glob:` entries are skipped.
 """
+
 import pathlib
 import sys
 from typing import NamedTuple, Optional
@@ -29,9 +30,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 class TocEntry(NamedTuple):
     """One file of the book, as _toc.yml lists it."""
-    path: pathlib.Path      # the .ipynb or .md file
-    number: Optional[int]   # its chapter number, None if unnumbered
-    exists: bool            # whether the file is there
+
+    path: pathlib.Path  # the .ipynb or .md file
+    number: Optional[int]  # its chapter number, None if unnumbered
+    exists: bool  # whether the file is there
 
 
 def resolve(root, file):
@@ -80,8 +82,11 @@ def toc_entries(root=ROOT):
 
 def toc_files(root=ROOT):
     """Return the paths of the notebooks in _toc.yml that exist, in order."""
-    return [entry.path for entry in toc_entries(root)
-            if entry.exists and entry.path.suffix == '.ipynb']
+    return [
+        entry.path
+        for entry in toc_entries(root)
+        if entry.exists and entry.path.suffix == '.ipynb'
+    ]
 
 
 if __name__ == '__main__':
